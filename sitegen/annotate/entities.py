@@ -1,0 +1,297 @@
+"""People, organizations and places: spaCy's candidates, corrected by the habits of news writing.
+
+Rules, in order: a name the article establishes in full ("Russian President Vladimir Putin") makes
+every later surname mention that person whatever the model says; a lone name the model calls a
+person but the article never introduces is checked against the gazetteer and its neighbours (a
+list of places makes its members places); acronyms defined in the text or spelled by a longer name
+("United States" / "US") are one entity; headlines in Title Case only confirm names the body has.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from sitegen.annotate import gazetteer
+from sitegen.model import Entity, EntityKind
+
+LABEL_KIND: dict[str, EntityKind] = {"PERSON": "person", "ORG": "organization", "GPE": "place",
+                                      "LOC": "place", "FAC": "place"}
+TITLE_WORDS = {
+    "president", "prime", "minister", "secretary", "chancellor", "king", "queen", "prince", "princess",
+    "pope", "senator", "sen.", "rep.", "representative", "governor", "gov.", "mayor", "general", "gen.",
+    "admiral", "colonel", "col.", "captain", "lieutenant", "commander", "chief", "head", "leader", "director",
+    "spokesperson", "spokesman", "spokeswoman", "aide", "envoy", "ambassador", "judge", "justice", "officer",
+    "chairman", "chairwoman", "chair", "ceo", "founder", "deputy", "assistant", "foreign", "defense",
+    "defence", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "lord", "lady",
+    "sheikh", "emir", "crown", "vice", "former", "acting", "state", "speaker", "premier", "commissioner",
+    "negotiator", "adviser", "advisor", "official", "analyst", "correspondent", "reporter", "editor",
+    "minister's", "top", "army", "military", "then",
+}
+# Portfolio words the model tags ORG inside a title ("Defense Secretary"): never an organization alone.
+PORTFOLIO_WORDS = {"defense", "defence", "state", "foreign", "interior", "justice", "treasury", "home",
+                   "health", "finance", "trade", "energy", "economy", "education", "transport"}
+EVENT_WORDS = re.compile(r"\b(Forum|Summit|Conference|Olympics|Games|Festival|Awards?|Cup|Championships?|"
+                         r"Congress of|Week|Day)\b")
+ORG_HEADS = {"ministry", "department", "service", "services", "agency", "office", "council", "committee",
+             "government", "parliament", "court", "bank", "party", "army", "navy", "forces", "police",
+             "commission", "administration", "guard", "survey", "institute"}
+PLACE_SUFFIXES = {"region", "oblast", "province", "district", "county", "peninsula", "governorate",
+                  "territory", "airport", "valley", "sea", "river"}
+MONTHS_AND_DAYS = set("january february march april may june july august september october november "
+                      "december monday tuesday wednesday thursday friday saturday sunday".split())
+POSSESSIVE = re.compile(r"(['’‘]s?|['’‘])$")
+ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
+
+
+@dataclass
+class Mention:
+    """One candidate span: token range, text and the kind we settled on."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    in_body: bool
+    kind: EntityKind | None = None
+    key: str = ""
+
+
+@dataclass
+class EntityFinding:
+    """The article's entities and, for the quote stage, which tokens mention which entity."""
+
+    entities: list[Entity]
+    token_entity: dict[int, tuple[str, EntityKind]] = field(default_factory=dict)
+
+
+def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[int, int]]) -> EntityFinding:
+    """Entities of one parsed article; `title_case_ranges` are headline/subhead character ranges."""
+    def in_title_case(char: int) -> bool:
+        return any(a <= char < b for a, b in title_case_ranges)
+
+    mentions = [m for m in (_clean(doc, ent, not in_title_case(ent.start_char)) for ent in doc.ents
+                            if ent.label_ in LABEL_KIND or ent.label_ == "NORP") if m]
+    mentions = _merge_adjacent_orgs(doc, mentions)
+    full_names = _full_names(mentions)
+    surname_of = _surname_index(full_names)
+    mentions += _unlabelled_surnames(doc, mentions, surname_of, in_title_case)
+    votes = _label_votes(mentions)
+    places_in_lists = _coordinated_with_places(doc, mentions)
+    for mention in mentions:
+        mention.kind = _decide_kind(mention, surname_of, votes, places_in_lists)
+    body_texts = {m.text for m in mentions if m.in_body and m.kind}
+    kept = [m for m in mentions if m.kind and (m.in_body or m.text in body_texts or m.text in surname_of)]
+    _assign_keys(kept, surname_of, doc)
+    return _collect(doc, kept)
+
+
+def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
+    start, end = ent.start, ent.end
+    while start < end and (doc[start].lower_ in {"the", "a", "an"} or
+                           (ent.label_ == "PERSON" and doc[start].lower_ in TITLE_WORDS)):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in {"'s", "’s", "'", "’"}):
+        end -= 1
+    if start >= end:
+        return None
+    text = POSSESSIVE.sub("", doc[start:end].text).strip()
+    if not text or not text[0].isupper() or text.lower() in MONTHS_AND_DAYS or any(c.isdigit() for c in text):
+        return None
+    label = ent.label_
+    if label == "ORG" and (EVENT_WORDS.search(text) or text.lower() in PORTFOLIO_WORDS):
+        return None
+    if label in ("GPE", "LOC") and end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES:
+        end += 1
+        text = doc[start:end].text
+    return Mention(start, end, text, label, in_body)
+
+
+def _merge_adjacent_orgs(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """"Russian" + "Foreign Ministry" is one organization: a nationality before a body's name."""
+    by_end = {m.end: m for m in mentions if m.label in ("NORP", "GPE")}
+    merged = []
+    absorbed = set()
+    for mention in mentions:
+        before = by_end.get(mention.start)
+        if mention.label == "ORG" and before and doc[mention.end - 1].lower_ in ORG_HEADS:
+            absorbed.add(id(before))
+            mention = Mention(before.start, mention.end, doc[before.start:mention.end].text, "ORG",
+                              mention.in_body)
+        merged.append(mention)
+    return [m for m in merged if id(m) not in absorbed]
+
+
+def _full_names(mentions: list[Mention]) -> list[str]:
+    names = []
+    for m in mentions:
+        words = m.text.split()
+        if m.label == "PERSON" and m.in_body and 2 <= len(words) <= 4 and all(w[0].isupper() for w in words):
+            names.append(m.text)
+    return names
+
+
+def _surname_index(full_names: list[str]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for name in full_names:
+        index.setdefault(name, name)
+        index.setdefault(name.split()[-1], name)
+    return index
+
+
+def _unlabelled_surnames(doc: Doc, mentions: list[Mention], surname_of: dict[str, str],
+                         in_title_case: object) -> list[Mention]:
+    """Surnames the model missed or mislabelled inside a longer span ("Putin Warns")."""
+    covered = {i for m in mentions for i in range(m.start, m.end)}
+    extra = []
+    for token in doc:
+        word = POSSESSIVE.sub("", token.text)
+        if token.i not in covered and word in surname_of and word[:1].isupper():
+            extra.append(Mention(token.i, token.i + 1, word, "PERSON", True))
+    for m in mentions:  # a Title Case span such as "Putin Warns" that contains a known surname
+        if m.text not in surname_of and m.label == "PERSON" and not m.in_body:
+            for i in range(m.start, m.end):
+                word = POSSESSIVE.sub("", doc[i].text)
+                if word in surname_of:
+                    extra.append(Mention(i, i + 1, word, "PERSON", True))
+    return extra
+
+
+def _label_votes(mentions: list[Mention]) -> dict[str, Counter[str]]:
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for m in mentions:
+        votes[m.text][m.label] += 1
+    return votes
+
+
+def _coordinated_with_places(doc: Doc, mentions: list[Mention]) -> set[str]:
+    """Names listed together with places ("Donbas, Kherson, and Crimea") are places too."""
+    place_heads = {m.end - 1 for m in mentions if m.label in ("GPE", "LOC")}
+    found = set()
+    for m in mentions:
+        head = doc[m.end - 1]
+        neighbours = {t.i for t in head.conjuncts}
+        if neighbours & place_heads and len(m.text.split()) == 1:
+            found.add(m.text)
+    return found
+
+
+def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counter[str]],
+                 places_in_lists: set[str]) -> EntityKind | None:
+    if m.text in surname_of:
+        return "person"
+    single = len(m.text.split()) == 1
+    if m.label == "NORP":
+        return "place" if m.text in places_in_lists else None
+    if single and m.label in ("PERSON", "ORG") and not ACRONYM.match(m.text):
+        counted = votes[m.text]
+        if gazetteer.is_place(m.text) or m.text in places_in_lists or counted["GPE"] + counted["LOC"] > 0:
+            return "place"
+        if m.label == "PERSON" and counted["ORG"] > counted["PERSON"]:
+            return "organization"
+    return LABEL_KIND[m.label]
+
+
+def _normal(text: str) -> str:
+    return text.replace(".", "").replace("’", "'").casefold()
+
+
+def _initials(text: str) -> str:
+    words = [w for w in re.split(r"[\s-]+", text) if w and w[0].isupper()]
+    return "".join(w[0] for w in words) if len(words) >= 2 else ""
+
+
+def _assign_keys(mentions: list[Mention], surname_of: dict[str, str], doc: Doc) -> None:
+    aliases = _defined_acronyms(doc, mentions)
+    long_names: dict[tuple[str, str], str] = {}
+    for m in mentions:
+        if m.kind and m.kind != "person" and len(m.text.split()) >= 2:
+            long_names.setdefault((m.kind, _initials(m.text).casefold()), _normal(m.text))
+    for m in mentions:
+        if m.kind == "person":
+            m.key = "person:" + surname_of.get(m.text, m.text)
+            continue
+        normal = _normal(m.text)
+        normal = aliases.get(normal, normal)
+        normal = long_names.get((m.kind or "", normal), normal) if ACRONYM.match(m.text.replace(".", "")) else normal
+        m.key = f"{m.kind}:{normal}"
+
+
+def _defined_acronyms(doc: Doc, mentions: list[Mention]) -> dict[str, str]:
+    """"Federal Security Service (FSB)": the acronym in brackets names the entity before it."""
+    aliases = {}
+    for m in mentions:
+        if m.end + 2 < len(doc) and doc[m.end].text == "(" and doc[m.end + 2].text == ")":
+            acronym = doc[m.end + 1].text
+            if ACRONYM.match(acronym.replace(".", "")):
+                aliases[_normal(acronym)] = _normal(m.text)
+    return aliases
+
+
+def _collect(doc: Doc, mentions: list[Mention]) -> EntityFinding:
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        groups[m.key].append(m)
+    entities = []
+    token_entity: dict[int, tuple[str, EntityKind]] = {}
+    for group in groups.values():
+        kind = Counter(m.kind for m in group).most_common(1)[0][0]
+        assert kind is not None
+        name = max((m.text for m in group), key=lambda t: (len(t.split()), len(t), t))
+        role = _role(doc, group, name) if kind == "person" else None
+        forms = tuple(sorted({m.text for m in group}))
+        entities.append(Entity(name=name, kind=kind, mentions=forms, role=role))
+        for m in group:
+            for i in range(m.start, m.end):
+                token_entity[i] = (name, kind)
+    entities.sort(key=lambda e: (e.kind, e.name))
+    return EntityFinding(entities, token_entity)
+
+
+ROLE_DEPS = {"compound", "amod", "nmod", "poss", "case", "nummod"}
+
+
+def _role(doc: Doc, group: list[Mention], name: str) -> str | None:
+    """The title before the first full mention ("Russian President"), or an appositive after it."""
+    for m in sorted(group, key=lambda m: m.start):
+        if m.text != name:
+            continue
+        start = m.start
+        while start > 0 and _is_role_token(doc[start - 1], m):
+            start -= 1
+        if start < m.start:
+            return _tidy_role(doc[start:m.start].text)
+        appositive = _appositive(doc, m)
+        if appositive:
+            return appositive
+    return None
+
+
+def _is_role_token(token: Token, m: Mention) -> bool:
+    if token.is_punct and token.text not in {"’s", "'s"}:
+        return False
+    if token.pos_ in ("DET", "VERB", "AUX", "ADP", "PRON", "CCONJ", "SCONJ", "ADV") and token.text not in {"’s", "'s"}:
+        return False
+    if token.dep_ == "case" or token.text in {"’s", "'s"}:
+        return True
+    return token.i < m.start and (m.start <= token.head.i < m.end or token.head.i < m.start) and \
+        token.dep_ in ROLE_DEPS
+
+
+def _appositive(doc: Doc, m: Mention) -> str | None:
+    head = doc[m.end - 1]
+    for child in head.children:
+        if child.dep_ == "appos" and child.pos_ == "NOUN" and child.i >= m.end:
+            words = [t for t in child.subtree if t.i >= m.end]
+            return _tidy_role(doc[words[0].i:words[-1].i + 1].text) if words else None
+    if head.dep_ == "appos" and head.head.pos_ == "NOUN" and head.head.i < m.start:
+        return _tidy_role(head.head.text)
+    return None
+
+
+def _tidy_role(role: str) -> str | None:
+    role = re.sub(r"^(the|a|an|his|her|its|their)\s+", "", role.strip(" ,"), flags=re.IGNORECASE)
+    return role if role and len(role.split()) <= 10 else None

@@ -1,0 +1,354 @@
+"""Direct quotes and who said them.
+
+Quoted spans are found per paragraph (curly or straight marks; apostrophes are not quotes; a quote
+left open at a paragraph's end and reopened at the next is one entry per paragraph). The speaker
+comes from, in order: a cue after the quote ("..., said X", "..., he added"); a cue before it
+("X said on Thursday: ..."); the speech verb that governs the quote in the parse (partial quotes
+woven into a sentence); the quote before it when the paragraph only continues someone's words.
+Pronouns go to the person who was last the subject of a sentence; titles ("the Russian president")
+to the person whose role they match; "a State Department spokesperson" to the department.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from sitegen.model import Entity, EntityKind, QuoteKind
+
+OPENERS = {"“": "”", "„": "“", "«": "»", "\"": "\""}
+SINGLE_OPENERS = {"‘": "’", "'": "'"}
+SPEECH_VERBS = {
+    "say", "tell", "add", "warn", "claim", "state", "note", "insist", "announce", "describe", "call", "criticize",
+    "criticise", "accuse", "argue", "reply", "respond", "write", "post", "tweet", "declare", "stress", "emphasize",
+    "emphasise", "urge", "ask", "deny", "confirm", "suggest", "explain", "admit", "acknowledge", "allege",
+    "reiterate", "thank", "praise", "label", "dub", "term", "brand", "cite", "vow", "pledge", "promise", "predict",
+    "complain", "concede", "comment", "remark", "report", "testify", "quip", "joke", "recall", "assert", "contend",
+    "demand", "rule", "raise", "express", "question", "signal", "mention", "threaten", "boast", "caution",
+    "condemn", "dismiss", "reject", "welcome", "hail", "brief", "inform", "point", "agree", "characterize",
+}
+SPEECH_NOUNS = {"remark", "comment", "statement", "word", "speech", "address", "interview", "letter", "post",
+                "tweet", "message", "testimony", "announcement", "claim", "warning"}
+PERSON_PRONOUNS = {"he", "she", "him", "her"}
+GENERIC_HEADS = {"official", "analyst", "leader", "expert", "source", "critic", "observer", "diplomat", "people",
+                 "resident", "lawmaker", "politician", "commentator", "activist", "witness", "some", "others"}
+ORG_NOUNS = {"administration", "ministry", "department", "government", "office", "agency", "service", "council",
+             "committee", "commission", "court", "army", "military", "police", "spokesperson", "spokesman",
+             "spokeswoman", "kremlin", "party", "campaign", "company", "firm", "authorities", "authority"}
+OPEN_MARKS = {"“", "\"", "‘", "'", "„", "«"}
+WH_WORDS = {"what", "who", "whatever", "which", "whoever"}
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    """Characters between a pair of quotation marks (marks excluded)."""
+
+    start: int
+    end: int
+    paragraph: int
+    whole_paragraph: bool
+
+
+@dataclass(frozen=True)
+class FoundQuote:
+    """A quote with its attribution."""
+
+    start: int
+    end: int
+    speaker: str | None
+    kind: QuoteKind
+    cue: str | None
+    cue_token: int | None
+    paragraph: int
+
+
+def find_quote_spans(text: str) -> list[QuoteSpan]:
+    """Every quoted span, paragraph by paragraph; never fails on odd marks or apostrophes."""
+    spans: list[QuoteSpan] = []
+    offset = 0
+    for number, paragraph in enumerate(text.split("\n\n")):
+        for start, end in _spans_in(paragraph):
+            inner = paragraph[start:end]
+            stripped_start = start + len(inner) - len(inner.lstrip())
+            stripped_end = start + len(inner.rstrip())
+            if stripped_end > stripped_start:
+                whole = not paragraph[:start - 1].strip() and not paragraph[end + 1:].strip(" .,")
+                spans.append(QuoteSpan(offset + stripped_start, offset + stripped_end, number, whole))
+        offset += len(paragraph) + 2
+    return spans
+
+
+def _spans_in(paragraph: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    index = 0
+    length = len(paragraph)
+    while index < length:
+        char = paragraph[index]
+        closer = OPENERS.get(char)
+        if closer and _can_open(paragraph, index):
+            close = _find_close(paragraph, index + 1, closer)
+            if close is None:
+                # Left open: a quote that runs on into the next paragraph, if it opened the paragraph.
+                if not paragraph[:index].strip():
+                    spans.append((index + 1, length))
+                index += 1
+                continue
+            spans.append((index + 1, close))
+            index = close + 1
+            continue
+        single = SINGLE_OPENERS.get(char)
+        if single and _can_open(paragraph, index):
+            close = _find_single_close(paragraph, index + 1, single)
+            if close is not None:
+                spans.append((index + 1, close))
+                index = close + 1
+                continue
+        index += 1
+    return spans
+
+
+def _can_open(text: str, index: int) -> bool:
+    before = text[index - 1] if index else " "
+    after = text[index + 1] if index + 1 < len(text) else " "
+    return (before.isspace() or before in "([{—–-/:;,") and not after.isspace()
+
+
+def _find_close(text: str, start: int, closer: str) -> int | None:
+    position = text.find(closer, start)
+    if closer == "\"":  # a straight mark closes only where it is not followed by a letter
+        while position != -1 and position + 1 < len(text) and text[position + 1].isalnum():
+            position = text.find(closer, position + 1)
+    return None if position == -1 else position
+
+
+def _find_single_close(text: str, start: int, closer: str) -> int | None:
+    position = text.find(closer, start)
+    while position != -1:
+        after = text[position + 1] if position + 1 < len(text) else " "
+        if not after.isalnum() and not text[position - 1].isspace():
+            return position
+        position = text.find(closer, position + 1)
+    return None
+
+
+class SpeakerResolver:
+    """Turns a subject token into a speaker: an entity, a resolved pronoun or title, or None."""
+
+    def __init__(self, doc: Doc, token_entity: dict[int, tuple[str, EntityKind]], entities: list[Entity]):
+        self.doc = doc
+        self.token_entity = token_entity
+        self.roles = {e.name: (e.role or "").lower() for e in entities if e.kind == "person"}
+
+    def speaker(self, token: Token) -> str | None:
+        """Who a subject token stands for, or None for generic subjects ("officials")."""
+        if token.i in self.token_entity:
+            name, _ = self.token_entity[token.i]
+            return name
+        lower = token.lower_
+        if lower in PERSON_PRONOUNS:
+            return self.salient_person(token)
+        if token.pos_ == "PRON":
+            return None
+        subtree = list(token.subtree)
+        inside = [self.token_entity[t.i] for t in subtree if t.i in self.token_entity and t.i < token.i + 1]
+        if token.lemma_.lower() in ORG_NOUNS:
+            people = [name for name, kind in inside if kind == "person"]
+            if people and token.lemma_.lower() not in {"spokesperson", "spokesman", "spokeswoman"}:
+                return people[-1]
+            orgs = [name for name, kind in inside if kind != "person"]
+            if orgs:
+                return orgs[-1]
+            if any(t.pos_ == "PROPN" for t in subtree):
+                return _noun_phrase(token)
+            return None
+        if token.tag_ in ("NNS", "NNPS") or token.lemma_.lower() in GENERIC_HEADS and token.tag_ != "NN":
+            return None
+        if token.pos_ == "NOUN":
+            return self.by_title(token)
+        if token.pos_ == "PROPN":
+            return _noun_phrase(token)
+        return None
+
+    def by_title(self, token: Token) -> str | None:
+        """ "the Russian president" is the person whose role matches, last mentioned first."""
+        words = {t.lower_ for t in token.subtree if t.i <= token.i and t.pos_ in ("ADJ", "PROPN", "NOUN")}
+        head = token.lower_
+        best: tuple[int, int, str] | None = None
+        for index in range(token.i - 1, -1, -1):
+            if index not in self.token_entity:
+                continue
+            name, kind = self.token_entity[index]
+            if kind != "person":
+                continue
+            role = self.roles.get(name, "")
+            score = 2 * (head in role) + sum(1 for w in words - {head} if w in role)
+            if score and (best is None or score > best[0]):
+                best = (score, index, name)
+        return best[2] if best else None
+
+    def salient_person(self, token: Token) -> str | None:
+        """The person a pronoun refers to: the latest sentence subject, else the latest mention."""
+        sentences = list(self.doc.sents)
+        current = next(i for i, s in enumerate(sentences) if s.start <= token.i < s.end)
+        for index in range(current, max(current - 6, -1), -1):
+            sentence = sentences[index]
+            limit = token.i if index == current else sentence.end
+            subjects = [self._person_in_subject(t) for t in sentence if t.i < limit
+                        and t.dep_ in ("nsubj", "nsubjpass") and t.lower_ not in PERSON_PRONOUNS]
+            subjects = [s for s in subjects if s]
+            if subjects:
+                return subjects[-1]
+        for index in range(token.i - 1, -1, -1):
+            entry = self.token_entity.get(index)
+            if entry and entry[1] == "person":
+                return entry[0]
+        return None
+
+    def _person_in_subject(self, token: Token) -> str | None:
+        for t in token.subtree:
+            entry = self.token_entity.get(t.i)
+            if entry and entry[1] == "person":
+                return entry[0]
+        return None
+
+
+def _noun_phrase(token: Token) -> str:
+    words = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("det", "punct")]
+    start = min(t.i for t in words)
+    return POSSESSIVE_END.sub("", token.doc[start:token.i + 1].text)
+
+
+POSSESSIVE_END = re.compile(r"['’]s$")
+
+
+def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> list[FoundQuote]:
+    """Speaker, cue and kind for each quoted span."""
+    found: list[FoundQuote] = []
+    for span in spans:
+        tokens = doc.char_span(span.start, span.end, alignment_mode="expand")
+        if tokens is None or len(tokens) == 0:
+            continue
+        cue = _first_found(_cue_after(doc, tokens), _cue_before(doc, tokens), _governing_cue(tokens))
+        subject = _subject_of(cue)
+        speaker = resolver.speaker(subject) if subject is not None else None
+        previous = _continued(found, span) if cue is None else None
+        if previous is not None:
+            speaker = previous.speaker
+            cue = doc[previous.cue_token] if previous.cue_token is not None else None
+        found.append(FoundQuote(span.start, span.end, speaker, _kind(tokens, doc, span),
+                                cue.lower_ if cue is not None else None, cue.i if cue is not None else None,
+                                span.paragraph))
+    return found
+
+
+def _first_found(*candidates: Token | None) -> Token | None:
+    return next((c for c in candidates if c is not None), None)
+
+
+def _is_speech(token: Token) -> bool:
+    return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in SPEECH_VERBS
+
+
+def _cue_after(doc: Doc, tokens: Span) -> Token | None:
+    """"..., said Putin" / "..., he added" / "..., Martin told reporters"."""
+    seen = 0
+    for token in doc[tokens.end:min(len(doc), tokens.end + 10)]:
+        if token.text in OPENERS or token.text in ("“", "‘") or token.text == "\n\n" or "\n" in token.text:
+            return None
+        if token.is_punct:
+            if token.text in ".!?;" and seen:
+                return None
+            continue
+        seen += 1
+        if _is_speech(token):
+            return token
+        if seen > 4:
+            return None
+    return None
+
+
+def _cue_before(doc: Doc, tokens: Span) -> Token | None:
+    """"X said on Thursday: ..." / "stating, ..." / "He added, ..."."""
+    index = tokens.start - 1
+    while index >= 0 and (doc[index].text in OPEN_MARKS or doc[index].is_space):
+        index -= 1
+    if index < 0 or doc[index].text not in (":", ","):
+        return None
+    for token in reversed(doc[max(0, index - 12):index]):
+        if "\n" in token.text or token.text in (".", "”", "\""):
+            return None
+        if _is_speech(token):
+            return token
+    return None
+
+
+def _governing_cue(tokens: Span) -> Token | None:
+    """The speech verb (or "X's remarks") above a quote woven into the writer's sentence."""
+    heads = [t.head for t in tokens if not (tokens.start <= t.head.i < tokens.end)]
+    for head in heads[:1]:
+        node: Token | None = head
+        for _ in range(10):
+            if node is None:
+                break
+            if _is_speech(node):
+                return node
+            if node.dep_ == "ROOT" or node.head is node:
+                subject = _first_child(node, ("nsubj",))
+                if subject is not None and subject.lemma_.lower() in SPEECH_NOUNS:
+                    return node
+                break
+            node = node.head
+    return None
+
+
+def _first_child(token: Token, deps: tuple[str, ...]) -> Token | None:
+    return next((c for c in token.children if c.dep_ in deps), None)
+
+
+def _subject_of(verb: Token | None) -> Token | None:
+    """The subject of a cue, inherited from the verb it hangs on ("..., saying" / "stating")."""
+    node = verb
+    for _ in range(4):
+        if node is None:
+            return None
+        subject = _first_child(node, ("nsubj", "nsubjpass"))
+        if subject is not None:
+            if subject.lemma_.lower() in SPEECH_NOUNS:
+                owner = _first_child(subject, ("poss",))
+                return owner if owner is not None else subject
+            return subject
+        if node.dep_ in ("advcl", "xcomp", "conj", "ccomp", "pcomp", "acl") and node.head is not node:
+            node = node.head
+            continue
+        after = [t for t in node.rights if t.dep_ in ("nsubj", "dobj", "attr") and t.pos_ in ("PROPN", "PRON")]
+        return after[0] if after else None
+    return None
+
+
+def _continued(found: list[FoundQuote], span: QuoteSpan) -> FoundQuote | None:
+    """A quote with no cue of its own continues the one before it in this or the previous paragraph."""
+    if not found or not found[-1].speaker:
+        return None
+    previous = found[-1]
+    if previous.paragraph == span.paragraph:
+        return previous
+    return previous if previous.paragraph == span.paragraph - 1 and span.whole_paragraph else None
+
+
+def _kind(tokens: Span, doc: Doc, span: QuoteSpan) -> QuoteKind:
+    """full: a clause of speech (a subject and its verb inside the marks); partial: a fragment."""
+    roots = [t for t in tokens if not (tokens.start <= t.head.i < tokens.end) or t.head is t]
+    for root in roots:
+        subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass", "expl")
+                    and tokens.start <= c.i < tokens.end]
+        if subjects and root.pos_ in ("VERB", "AUX") and subjects[0].lower_ not in WH_WORDS:
+            return "full"
+    text = tokens.text
+    words = len(text.split())
+    before = doc.text[:span.start - 1].rstrip()
+    set_off = not before or before.endswith((":", ",")) or span.whole_paragraph
+    if text[:1].isupper() and words >= 2 and set_off and re.search(r"[.!?,…]$", text.strip()):
+        return "full"
+    return "partial"

@@ -1,0 +1,248 @@
+"""What passes between the stages: frozen dataclasses, one per thing a reader or editor talks about."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+EntityKind = Literal["person", "organization", "place"]
+QuoteKind = Literal["full", "partial"]
+Granularity = Literal["day", "week", "month", "year"]
+Origin = Literal["machine", "editor"]
+
+ENTITY_KINDS: tuple[EntityKind, ...] = ("person", "organization", "place")
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """A scraped article after import: furniture removed, ready to be written as Markdown."""
+
+    source: Path
+    """Path of the raw text file."""
+    source_sha256: str
+    """Hash of the raw file's bytes, to tell when the source changed."""
+    title: str
+    """The headline, or one derived from the first sentence."""
+    title_derived: bool
+    """True when the text had no headline and `title` was made from the first sentence."""
+    published: dt.date
+    """The date the article speaks from."""
+    dateline: str | None
+    """The dateline as it stands in the text ("Monday, May 12, 2025"), if there was one."""
+    outlet: str | None
+    """The outlet the text names (logo line, sign-off, "X has contacted"), else None."""
+    paragraphs: tuple[str, ...]
+    """Body paragraphs as Markdown blocks (subheads as `## ...`)."""
+    removed: tuple[tuple[int, str, str], ...]
+    """Lines dropped as site furniture: (line number, reason, text)."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article in `content/articles/`, as the editor sees it."""
+
+    slug: str
+    """File name without `.md`; the article's URL name."""
+    path: Path
+    """The Markdown file."""
+    title: str
+    """Headline."""
+    published: dt.date
+    """Publication date; relative dates resolve against it."""
+    body: str
+    """The Markdown body."""
+    body_line: int
+    """Line of the file where the body starts, for error messages."""
+    outlet: str | None = None
+    """Outlet name, if known."""
+    dateline: str | None = None
+    """Dateline text, annotated with the body."""
+    source: str | None = None
+    """Path of the raw file it was imported from."""
+    source_sha256: str | None = None
+    """Hash of that raw file."""
+    story: str | None = None
+    """Editor's story slug; always wins over automatic grouping."""
+    topics: tuple[str, ...] = ()
+    """Editor's topics, added to the matched ones."""
+    title_derived: bool = False
+    """True when the headline was made from the first sentence."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where an annotation sits: exact text plus a little context (a W3C TextQuoteSelector)."""
+
+    exact: str
+    """The annotated characters exactly."""
+    prefix: str = ""
+    """Up to 32 characters before it."""
+    suffix: str = ""
+    """Up to 32 characters after it."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person, organization or place as one article mentions it."""
+
+    name: str
+    """Canonical name within the article (the most formal mention)."""
+    kind: EntityKind
+    """person, organization or place."""
+    mentions: tuple[str, ...]
+    """Every distinct surface form in the text, sorted."""
+    role: str | None = None
+    """The title or job the article gives a person ("Russian President")."""
+    by: Origin = "machine"
+    """Who made this entry: editor entries survive re-annotation."""
+    rejected: bool = False
+    """An editor's "this is not an entity": suppresses the machine's entry."""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A span in quotation marks reproducing someone's words."""
+
+    anchor: Anchor
+    """Where the quoted words are (without the quotation marks)."""
+    speaker: str | None
+    """Canonical name of who said it, or None when the article does not say."""
+    kind: QuoteKind
+    """full: a sentence or clause; partial: a fragment woven into the writer's sentence."""
+    cue: str | None = None
+    """The speech verb that introduces it ("said", "warned")."""
+    said_on: str | None = None
+    """ISO date it was said, when the text says so."""
+    by: Origin = "machine"
+    """Who made this entry."""
+    rejected: bool = False
+    """An editor's "this is not a quote"."""
+
+
+@dataclass(frozen=True)
+class DateRef:
+    """An expression naming a day, week, month or year, resolved to a calendar value."""
+
+    anchor: Anchor
+    """The expression in the text."""
+    value: str
+    """ISO value: YYYY-MM-DD, YYYY-MM or YYYY (a week is its Monday)."""
+    granularity: Granularity
+    """day, week, month or year."""
+    by: Origin = "machine"
+    """Who made this entry."""
+    rejected: bool = False
+    """An editor's "this is not a date"."""
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """A topic of the editor's taxonomy that an article matches."""
+
+    name: str
+    """Topic name from `content/topics.yaml`."""
+    score: float
+    """Share of the topic's terms found, weighted by frequency (0-1)."""
+    by: Origin = "machine"
+    """Who made this entry."""
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """Everything the annotator (and editors) say about one article."""
+
+    article: str
+    """The article's slug."""
+    text_sha256: str
+    """Hash of the annotated text; a different hash means the file is stale."""
+    entities: tuple[Entity, ...] = ()
+    """People, organizations and places, sorted by kind and name."""
+    quotes: tuple[Quote, ...] = ()
+    """Quotes in document order."""
+    dates: tuple[DateRef, ...] = ()
+    """Dates in document order."""
+    topics: tuple[TopicMatch, ...] = ()
+    """Matched topics, best first."""
+    orphans: tuple[str, ...] = ()
+    """Editor corrections whose anchor no longer occurs in the text (reported, never dropped)."""
+
+
+@dataclass(frozen=True)
+class KnownEntity:
+    """An entry of the editor's knowledge base, `content/entities.yaml`."""
+
+    name: str
+    """Canonical name."""
+    kind: EntityKind | None
+    """person, organization or place; None for a "not an entity" entry."""
+    aliases: tuple[str, ...] = ()
+    """Other spellings and short forms."""
+    role: str | None = None
+    """Role to show when the article gives none."""
+    description: str | None = None
+    """A one-line description for the entity's page."""
+    not_entity: bool = False
+    """True: never annotate this name."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic of the editor's taxonomy, `content/topics.yaml`."""
+
+    name: str
+    """Display name."""
+    slug: str
+    """URL name."""
+    description: str
+    """One line for the topic page."""
+    terms: tuple[str, ...]
+    """Words and phrases whose presence means the article is about this topic."""
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The editor's entities and topics."""
+
+    entities: tuple[KnownEntity, ...] = ()
+    """Entries of `content/entities.yaml`."""
+    topics: tuple[Topic, ...] = ()
+    """Entries of `content/topics.yaml`."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """Validated `sitegen.yaml`."""
+
+    root: Path
+    """The site's folder (where `sitegen.yaml` is)."""
+    title: str = "The Annotated Digest"
+    """Shown in every page header."""
+    base_url: str = ""
+    """Public URL, for the feed, the sitemap and 404.html; empty for offline use."""
+    content_dir: Path = Path("content")
+    """Articles, annotations, entities.yaml, topics.yaml."""
+    output_dir: Path = Path("site")
+    """Build output."""
+    templates_dir: Path = Path("templates")
+    """The site's own templates, in front of the defaults."""
+    seeds_dir: Path = Path("seeds")
+    """Raw articles that `make site` imports when content/ lacks them."""
+    story_window_days: int = 3
+    """Articles further apart than this are never grouped into one story automatically."""
+
+    @property
+    def articles_dir(self) -> Path:
+        """Folder of article Markdown files."""
+        return self.root / self.content_dir / "articles"
+
+    @property
+    def annotations_dir(self) -> Path:
+        """Folder of annotation YAML files."""
+        return self.root / self.content_dir / "annotations"
+
+    @property
+    def out(self) -> Path:
+        """Absolute output folder."""
+        return self.root / self.output_dir

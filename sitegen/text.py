@@ -1,0 +1,82 @@
+"""The plain text of an article that annotations anchor into, derived from its Markdown.
+
+Annotation and rendering both walk the same markdown-it tokens through `blocks()`, so an
+offset in the annotated text always maps back to the same characters on the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from sitegen.model import Article
+
+BLOCK_SEPARATOR = "\n\n"
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """CommonMark without raw HTML: markup in scraped text is shown as text, never run."""
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph or heading: its tokens and where its text starts in the annotated text."""
+
+    kind: str
+    """"title", "dateline" or a markdown block tag (p, h2, ...)."""
+    start: int
+    """Offset of the block's text in the article text."""
+    text: str
+    """The block's plain text."""
+    inline: Token | None
+    """The markdown-it inline token (None for title and dateline)."""
+
+
+def inline_text(token: Token) -> str:
+    """The plain text of an inline token: text and code as is, line breaks as newlines."""
+    return "".join(piece for piece, _ in inline_pieces(token))
+
+
+def inline_pieces(token: Token) -> list[tuple[str, int]]:
+    """(text, child index) for each child of an inline token that contributes text."""
+    pieces = []
+    for index, child in enumerate(token.children or []):
+        if child.type in ("text", "code_inline"):
+            pieces.append((child.content, index))
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append(("\n", index))
+    return pieces
+
+
+def blocks(article: Article) -> Iterator[Block]:
+    """Title, dateline and each text block of the body, with their offsets."""
+    offset = 0
+    heads = [("title", article.title)] + ([("dateline", article.dateline)] if article.dateline else [])
+    for kind, text in heads:
+        yield Block(kind, offset, text, None)
+        offset += len(text) + len(BLOCK_SEPARATOR)
+    tokens = markdown().parse(article.body)
+    for index, token in enumerate(tokens):
+        if token.type != "inline":
+            continue
+        text = inline_text(token)
+        tag = tokens[index - 1].tag if index else "p"
+        yield Block(tag, offset, text, token)
+        offset += len(text) + len(BLOCK_SEPARATOR)
+
+
+def article_text(article: Article) -> str:
+    """Title, dateline and body as plain text, blocks separated by blank lines."""
+    return BLOCK_SEPARATOR.join(block.text for block in blocks(article))
+
+
+def text_sha256(text: str) -> str:
+    """Hash recorded in the annotation file to tell when it is stale."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,91 @@
+"""YAML in and out for files people edit: strict on the way in, stable and diff-friendly on the way out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sitegen.errors import ContentError
+
+
+class StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and aliases (an alias bomb can exhaust memory)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                "while reading", None, "aliases (*name) are not allowed here; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.MarkedYAMLError(
+                    "while reading a mapping", node.start_mark,
+                    f"duplicate key {key!r} (first on line {seen[key].line + 1})", key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
+    """Parse YAML text; errors become `path:line: message` with the offending line."""
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line_in_text = mark.line if mark else 0
+        source = text.split("\n")[line_in_text] if text else ""
+        problem = exc.problem or exc.context or "not valid YAML"
+        hint = _hint(problem)
+        raise ContentError(path, first_line + line_in_text, f"{problem}{hint}", source) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(path, first_line, f"not valid YAML ({exc})") from None
+    except ValueError as exc:  # e.g. published: 2025-02-30 fails in the timestamp constructor
+        line = _find_line(text, str(exc))
+        raise ContentError(path, first_line + line, f"not a valid date ({exc}); use YYYY-MM-DD",
+                           text.split("\n")[line] if text else "") from None
+
+
+def _hint(problem: str) -> str:
+    if "\\t" in problem or "tab" in problem:
+        return "; indent with spaces, not tabs"
+    if "found unexpected end of stream" in problem or "while scanning a quoted scalar" in problem:
+        return "; a quotation mark is not closed"
+    return ""
+
+
+def _find_line(text: str, _message: str) -> int:
+    # The timestamp constructor does not say where it failed: point at the first date-like line.
+    for number, line in enumerate(text.split("\n")):
+        if any(ch.isdigit() for ch in line) and "-" in line:
+            return number
+    return 0
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block-style lists indented under their key, as people write them."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
+        return super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> Any:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialize in the given key order, unicode as is, long lines unwrapped: stable diffs."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000,
+                     default_flow_style=False)
