@@ -21,8 +21,21 @@ ANNOTATOR_VERSION = "sitegen-annotator 1"
 def load_pipeline() -> Any:
     """spaCy's small English pipeline (loaded once per process)."""
     import spacy
+    from spacy.language import Language
 
-    return spacy.load(MODEL)
+    if "sitegen_block_boundaries" not in Language.factories:
+        Language.component("sitegen_block_boundaries", func=_block_boundaries)
+    nlp = spacy.load(MODEL)
+    nlp.add_pipe("sitegen_block_boundaries", before="parser")
+    return nlp
+
+
+def _block_boundaries(doc: Any) -> Any:
+    """A blank line (between headline, dateline and paragraphs) always ends a sentence."""
+    for token in doc[1:]:
+        if "\n\n" in doc[token.i - 1].text or "\n\n" in doc[token.i - 1].whitespace_:
+            token.is_sent_start = True
+    return doc
 
 
 def annotate(article: Article, kb: KnowledgeBase, nlp: Any | None = None) -> Annotations:

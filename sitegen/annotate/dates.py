@@ -36,7 +36,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("day_month", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}\b", 0),
     ("month_year", rf"\b{MONTH}\s+(?:of\s+)?\d{{4}}\b", 0),
     ("rel_month", rf"\b(?:last|this|next|early|late|mid-?)\s*{MONTH}\b", 0),
-    ("weekday", rf"\b(?:(?:on|last|next|this|by|until|since|from)\s+)?{WEEKDAY}{APOSTROPHE_S}", 0),
+    ("weekday", rf"\b(?:(?i:on|last|next|this|by|until|since|from)\s+)?{WEEKDAY}{APOSTROPHE_S}", 0),
     ("rel_period", r"\b(?:last|this|next|earlier this|later this)\s+(?:week|weekend|month|year)\b", 1),
     ("ago", rf"\b{NUMBER}\s+(?:days?|weeks?|months?|years?)\s+ago\b", 1),
     ("later", rf"\b{NUMBER}\s+(?:days?|weeks?)\s+(?:later|earlier|after|before)\b", 1),
@@ -111,7 +111,7 @@ def _resolve(name: str, expression: str, text: str, start: int, published: dt.da
 
 def _parse(expression: str, published: dt.date) -> dt.date | None:
     settings = {"RELATIVE_BASE": dt.datetime.combine(published, dt.time()), "PREFER_DATES_FROM": "past",
-                "REQUIRE_PARTS": ["day", "month"] if re.search(r"\d{1,2}\b(?!\d)", expression) else ["month"]}
+                "REQUIRE_PARTS": ["day", "month"] if re.search(r"(?<!\d)\d{1,2}(?!\d)", expression) else ["month"]}
     cleaned = re.sub(r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+", "", expression)
     result = dateparser.parse(cleaned, languages=["en"], settings=settings)  # type: ignore[arg-type]
     return result.date() if result else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -43,6 +44,10 @@ PLACE_SUFFIXES = {"region", "oblast", "province", "district", "county", "peninsu
                   "territory", "airport", "valley", "sea", "river"}
 MONTHS_AND_DAYS = set("january february march april may june july august september october november "
                       "december monday tuesday wednesday thursday friday saturday sunday".split())
+QUOTE_OPENERS = {"“", "\"", "‘", "'"}
+KNOWN_NON_ORG_ACRONYMS = {"TV", "AI", "CEO", "GDP", "PM", "AM", "UTC", "GMT", "ID", "OK", "DNA", "COVID", "PDF",
+                          "FAQ", "VIP", "UFO", "IT", "HQ", "RIP", "USD", "EUR", "BST", "EST", "CET"}
+COUNTRY_ACRONYMS = {"US", "USA", "UK", "UAE", "DRC", "PRC"}
 POSSESSIVE = re.compile(r"(['’‘]s?|['’‘])$")
 ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 
@@ -76,10 +81,11 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
     mentions = [m for m in (_clean(doc, ent, not in_title_case(ent.start_char)) for ent in doc.ents
                             if ent.label_ in LABEL_KIND or ent.label_ == "NORP") if m]
     mentions = _merge_adjacent_orgs(doc, mentions)
+    mentions += _untagged(doc, mentions, in_title_case)
     full_names = _full_names(mentions)
     surname_of = _surname_index(full_names)
     mentions += _unlabelled_surnames(doc, mentions, surname_of, in_title_case)
-    votes = _label_votes(mentions)
+    votes = _label_votes(doc, mentions)
     places_in_lists = _coordinated_with_places(doc, mentions)
     for mention in mentions:
         mention.kind = _decide_kind(mention, surname_of, votes, places_in_lists)
@@ -104,10 +110,34 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     label = ent.label_
     if label == "ORG" and (EVENT_WORDS.search(text) or text.lower() in PORTFOLIO_WORDS):
         return None
-    if label in ("GPE", "LOC") and end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES:
-        end += 1
+    if end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES and doc[end].is_lower:
+        end, label = end + 1, "LOC"  # "Donetsk region", "Shannon airport"
         text = doc[start:end].text
+    elif label in ("GPE", "LOC") and end < len(doc) and doc[end].lower_ in ORG_HEADS and doc[end].is_lower:
+        end, label = end + 1, "ORG"  # "North America department"
+        text = doc[start:end].text
+    if label == "ORG" and end - start == 1 and start and doc[start - 1].text in QUOTE_OPENERS \
+            and not ACRONYM.match(text):
+        return None  # a capitalised first word of a quote ("Suffice to say") is not a name
     return Mention(start, end, text, label, in_body)
+
+
+def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], bool]) -> list[Mention]:
+    """Names the model left out: "Kursk region" (a name before a place word) and acronyms ("G7")."""
+    covered = {i for m in mentions for i in range(m.start, m.end)}
+    found = []
+    for token in doc:
+        if token.i in covered or in_title_case(token.idx):
+            continue
+        nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if token.pos_ == "PROPN" and token.text[:1].isupper() and nxt is not None and nxt.is_lower \
+                and nxt.lower_ in PLACE_SUFFIXES and token.lower_ not in MONTHS_AND_DAYS:
+            found.append(Mention(token.i, token.i + 2, doc[token.i:token.i + 2].text, "LOC", True))
+        elif re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token.text) and token.text not in KNOWN_NON_ORG_ACRONYMS \
+                and not doc[max(0, token.i - 1)].text.isupper():
+            label = "GPE" if token.text in COUNTRY_ACRONYMS else "ORG"
+            found.append(Mention(token.i, token.i + 1, token.text, label, True))
+    return found
 
 
 def _merge_adjacent_orgs(doc: Doc, mentions: list[Mention]) -> list[Mention]:
@@ -143,7 +173,7 @@ def _surname_index(full_names: list[str]) -> dict[str, str]:
 
 
 def _unlabelled_surnames(doc: Doc, mentions: list[Mention], surname_of: dict[str, str],
-                         in_title_case: object) -> list[Mention]:
+                         in_title_case: Callable[[int], bool]) -> list[Mention]:
     """Surnames the model missed or mislabelled inside a longer span ("Putin Warns")."""
     covered = {i for m in mentions for i in range(m.start, m.end)}
     extra = []
@@ -160,10 +190,12 @@ def _unlabelled_surnames(doc: Doc, mentions: list[Mention], surname_of: dict[str
     return extra
 
 
-def _label_votes(mentions: list[Mention]) -> dict[str, Counter[str]]:
+def _label_votes(doc: Doc, mentions: list[Mention]) -> dict[str, Counter[str]]:
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     for m in mentions:
         votes[m.text][m.label] += 1
+        if m.end - m.start == 1 and (doc[m.start].pos_ == "ADJ" or doc[m.start].dep_ == "amod"):
+            votes["__adjectives__"][m.text] += 1  # "Russian and US teams": a nationality, not a place
     return votes
 
 
@@ -185,7 +217,7 @@ def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counte
         return "person"
     single = len(m.text.split()) == 1
     if m.label == "NORP":
-        return "place" if m.text in places_in_lists else None
+        return "place" if m.text in places_in_lists and m.text not in votes.get("__adjectives__", {}) else None
     if single and m.label in ("PERSON", "ORG") and not ACRONYM.match(m.text):
         counted = votes[m.text]
         if gazetteer.is_place(m.text) or m.text in places_in_lists or counted["GPE"] + counted["LOC"] > 0:
@@ -206,18 +238,23 @@ def _initials(text: str) -> str:
 
 def _assign_keys(mentions: list[Mention], surname_of: dict[str, str], doc: Doc) -> None:
     aliases = _defined_acronyms(doc, mentions)
-    long_names: dict[tuple[str, str], str] = {}
-    for m in mentions:
-        if m.kind and m.kind != "person" and len(m.text.split()) >= 2:
-            long_names.setdefault((m.kind, _initials(m.text).casefold()), _normal(m.text))
+    named = [m for m in mentions if m.kind and m.kind != "person"]
+    long_names: dict[str, str] = {}
+    for m in named:
+        if len(m.text.split()) >= 2:
+            long_names.setdefault(_initials(m.text).casefold(), _normal(m.text))
+    longer = sorted({_normal(m.text) for m in named}, key=len, reverse=True)
     for m in mentions:
         if m.kind == "person":
             m.key = "person:" + surname_of.get(m.text, m.text)
             continue
-        normal = _normal(m.text)
-        normal = aliases.get(normal, normal)
-        normal = long_names.get((m.kind or "", normal), normal) if ACRONYM.match(m.text.replace(".", "")) else normal
-        m.key = f"{m.kind}:{normal}"
+        normal = aliases.get(_normal(m.text), _normal(m.text))
+        if ACRONYM.match(m.text.replace(".", "")):
+            normal = long_names.get(normal, normal)
+        # "US State Department" and "State Department": a place or nationality prefix names the same body
+        normal = next((other for other in longer if other.endswith(" " + normal) and len(normal.split()) >= 2
+                       and len(other.split()) - len(normal.split()) == 1), normal)
+        m.key = "named:" + normal
 
 
 def _defined_acronyms(doc: Doc, mentions: list[Mention]) -> dict[str, str]:
@@ -238,8 +275,8 @@ def _collect(doc: Doc, mentions: list[Mention]) -> EntityFinding:
     entities = []
     token_entity: dict[int, tuple[str, EntityKind]] = {}
     for group in groups.values():
-        kind = Counter(m.kind for m in group).most_common(1)[0][0]
-        assert kind is not None
+        counts = Counter(m.kind for m in group if m.kind)
+        kind = max(counts, key=lambda k: (counts[k], k == "place", k))
         name = max((m.text for m in group), key=lambda t: (len(t.split()), len(t), t))
         role = _role(doc, group, name) if kind == "person" else None
         forms = tuple(sorted({m.text for m in group}))

@@ -68,8 +68,10 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
     """Every quoted span, paragraph by paragraph; never fails on odd marks or apostrophes."""
     spans: list[QuoteSpan] = []
     offset = 0
-    for number, paragraph in enumerate(text.split("\n\n")):
-        for start, end in _spans_in(paragraph):
+    paragraphs = text.split("\n\n")
+    for number, paragraph in enumerate(paragraphs):
+        following = paragraphs[number + 1].lstrip() if number + 1 < len(paragraphs) else ""
+        for start, end in _spans_in(paragraph, following[:1] in OPENERS):
             inner = paragraph[start:end]
             stripped_start = start + len(inner) - len(inner.lstrip())
             stripped_end = start + len(inner.rstrip())
@@ -80,7 +82,7 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
     return spans
 
 
-def _spans_in(paragraph: str) -> list[tuple[int, int]]:
+def _spans_in(paragraph: str, next_opens: bool) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     index = 0
     length = len(paragraph)
@@ -90,8 +92,9 @@ def _spans_in(paragraph: str) -> list[tuple[int, int]]:
         if closer and _can_open(paragraph, index):
             close = _find_close(paragraph, index + 1, closer)
             if close is None:
-                # Left open: a quote that runs on into the next paragraph, if it opened the paragraph.
-                if not paragraph[:index].strip():
+                # Left open: a quote that runs on into the next paragraph (which reopens it), or
+                # that opened this one; any other unmatched mark is a stray and quotes nothing.
+                if not paragraph[:index].strip() or next_opens:
                     spans.append((index + 1, length))
                 index += 1
                 continue
@@ -157,7 +160,7 @@ class SpeakerResolver:
             people = [name for name, kind in inside if kind == "person"]
             if people and token.lemma_.lower() not in {"spokesperson", "spokesman", "spokeswoman"}:
                 return people[-1]
-            orgs = [name for name, kind in inside if kind != "person"]
+            orgs = [name for name, kind in inside if kind == "organization"]
             if orgs:
                 return orgs[-1]
             if any(t.pos_ == "PROPN" for t in subtree):
@@ -289,7 +292,7 @@ def _governing_cue(tokens: Span) -> Token | None:
     heads = [t.head for t in tokens if not (tokens.start <= t.head.i < tokens.end)]
     for head in heads[:1]:
         node: Token | None = head
-        for _ in range(10):
+        for _ in range(20):
             if node is None:
                 break
             if _is_speech(node):
@@ -315,10 +318,12 @@ def _subject_of(verb: Token | None) -> Token | None:
             return None
         subject = _first_child(node, ("nsubj", "nsubjpass"))
         if subject is not None:
-            if subject.lemma_.lower() in SPEECH_NOUNS:
-                owner = _first_child(subject, ("poss",))
-                return owner if owner is not None else subject
+            if subject.lemma_.lower() in SPEECH_NOUNS:  # "Putin's remarks ... suggested"
+                owners = [t for t in subject.lefts if t.pos_ == "PROPN" or t.dep_ == "poss"]
+                return owners[0] if owners else subject
             return subject
+        if node.dep_ == "acl" and node.head.pos_ in ("NOUN", "PROPN"):  # "with his administration stating"
+            return node.head
         if node.dep_ in ("advcl", "xcomp", "conj", "ccomp", "pcomp", "acl") and node.head is not node:
             node = node.head
             continue
@@ -340,7 +345,7 @@ def _continued(found: list[FoundQuote], span: QuoteSpan) -> FoundQuote | None:
 def _kind(tokens: Span, doc: Doc, span: QuoteSpan) -> QuoteKind:
     """full: a clause of speech (a subject and its verb inside the marks); partial: a fragment."""
     roots = [t for t in tokens if not (tokens.start <= t.head.i < tokens.end) or t.head is t]
-    for root in roots:
+    for root in roots[:1]:
         subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass", "expl")
                     and tokens.start <= c.i < tokens.end]
         if subjects and root.pos_ in ("VERB", "AUX") and subjects[0].lower_ not in WH_WORDS:
@@ -348,7 +353,7 @@ def _kind(tokens: Span, doc: Doc, span: QuoteSpan) -> QuoteKind:
     text = tokens.text
     words = len(text.split())
     before = doc.text[:span.start - 1].rstrip()
-    set_off = not before or before.endswith((":", ",")) or span.whole_paragraph
+    set_off = not before or before.endswith((":", ",", ".", "!", "?", "”", "\"", "\n")) or span.whole_paragraph
     if text[:1].isupper() and words >= 2 and set_off and re.search(r"[.!?,…]$", text.strip()):
         return "full"
     return "partial"
