@@ -246,3 +246,131 @@ class Site:
     def out(self) -> Path:
         """Absolute output folder."""
         return self.root / self.output_dir
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    """One real-world entity across the digest (Zelensky and Zelenskyy are one)."""
+
+    slug: str
+    """URL name within its kind's folder."""
+    name: str
+    """Canonical name: the spelling most articles use."""
+    kind: EntityKind
+    """person, organization or place."""
+    forms: tuple[str, ...]
+    """Every surface form in every article."""
+    roles: tuple[str, ...]
+    """Roles the articles give, most frequent first."""
+    articles: tuple[str, ...]
+    """Slugs of articles that mention it, newest first."""
+    description: str | None = None
+    """From the editor's knowledge base."""
+
+
+@dataclass(frozen=True)
+class QuoteRef:
+    """A quote as one article reports it."""
+
+    article: str
+    """Article slug."""
+    text: str
+    """The quoted words."""
+    speaker: str | None
+    """Slug of the speaker's entity page, if the speaker is a known entity."""
+    speaker_name: str | None
+    """Speaker as the annotation names them."""
+    kind: QuoteKind
+    """full or partial."""
+    said_on: str | None
+    """ISO date it was said, if known."""
+    published: dt.date
+    """The article's publication date."""
+    outlet: str | None
+    """The article's outlet."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One thing someone said, with each outlet's wording of it."""
+
+    speaker: str | None
+    """Speaker's entity slug."""
+    speaker_name: str | None
+    """Speaker's name."""
+    variants: tuple[QuoteRef, ...]
+    """The same words as reported by each article (one or more)."""
+
+
+@dataclass(frozen=True)
+class DatedEvent:
+    """A day some article mentions, with the sentence that mentions it."""
+
+    value: str
+    """ISO date."""
+    article: str
+    """Article slug."""
+    expression: str
+    """The date expression ("on Thursday")."""
+    sentence: str
+    """The sentence around it."""
+
+
+@dataclass(frozen=True)
+class Story:
+    """The coverage of one development, by one or more articles."""
+
+    slug: str
+    """URL name."""
+    title: str
+    """Headline of its lead article."""
+    summary: str
+    """The lead article's first paragraph, shortened."""
+    published: dt.date
+    """Date of its newest article."""
+    articles: tuple[str, ...]
+    """Article slugs, oldest first."""
+    people: tuple[str, ...]
+    """Person slugs, most mentioned first."""
+    utterances: tuple[Utterance, ...]
+    """Quotes, the same words from several outlets shown once."""
+    events: tuple[DatedEvent, ...]
+    """Dated events its articles mention, by day."""
+    editor_set: bool
+    """True when an editor grouped it with `story:`."""
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    """A topic with the stories and articles that match it."""
+
+    topic: Topic
+    """The editor's topic."""
+    articles: tuple[str, ...]
+    """Matching article slugs, newest first."""
+    stories: tuple[str, ...]
+    """Stories containing them."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything the renderer and the search index need, cross-linked."""
+
+    articles: tuple[Article, ...]
+    """All articles, newest first."""
+    annotations: tuple[Annotations, ...]
+    """Their annotations, in the same order."""
+    entities: tuple[EntityPage, ...]
+    """All entities, by kind and name."""
+    entity_of: tuple[tuple[str, str, str], ...]
+    """(article slug, name in that article, "kind/slug" of the entity page)."""
+    stories: tuple[Story, ...]
+    """Newest first."""
+    topics: tuple[TopicPage, ...]
+    """In taxonomy order."""
+    quotes: tuple[QuoteRef, ...]
+    """Every quote, newest article first."""
+    events: tuple[DatedEvent, ...]
+    """Every dated event, by day."""
+    co_mentions: tuple[tuple[str, str, int], ...]
+    """(person slug, other person slug, articles in common)."""

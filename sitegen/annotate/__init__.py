@@ -63,8 +63,13 @@ def annotate_doc(article: Article, text: str, doc: Any, kb: KnowledgeBase) -> An
         quotes.append(Quote(anchor=make_anchor(text, found.start, found.end), speaker=found.speaker,
                             kind=found.kind, cue=found.cue,
                             said_on=_said_on(doc, found.cue_token, dates, found.start, found.end)))
+    # A speaker named by a noun phrase ("the Sumy region's military administration") is an organization.
+    known = {e.name for e in finding.entities}
+    speakers = sorted({q.speaker for q in quotes if q.speaker and q.speaker not in known})
+    entities = sorted([*finding.entities, *(Entity(name=s, kind="organization", mentions=(s,)) for s in speakers)],
+                      key=lambda e: (e.kind, e.name))
     return Annotations(
-        article=article.slug, text_sha256=text_sha256(text), entities=tuple(finding.entities),
+        article=article.slug, text_sha256=text_sha256(text), entities=tuple(entities),
         quotes=tuple(quotes),
         dates=tuple(DateRef(anchor=make_anchor(text, d.start, d.end), value=d.value, granularity=d.granularity)
                     for d in dates),

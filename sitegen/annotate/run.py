@@ -1,0 +1,75 @@
+"""Annotate a whole site: only articles whose text changed, corrections kept, files written atomically."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sitegen.annotate import ANNOTATOR_VERSION, annotate_doc, load_pipeline
+from sitegen.annotate.store import from_yaml, merge_corrections, to_yaml
+from sitegen.errors import ContentError
+from sitegen.model import Annotations, Article, KnowledgeBase
+from sitegen.storage import write_if_changed
+from sitegen.text import article_text, text_sha256
+
+
+@dataclass
+class AnnotateReport:
+    """What `sitegen annotate` did."""
+
+    written: list[str] = field(default_factory=list)
+    fresh: list[str] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+    words: int = 0
+
+
+def annotation_path(annotations_dir: Path, slug: str) -> Path:
+    """Where an article's annotations live."""
+    return annotations_dir / f"{slug}.yaml"
+
+
+def read_annotations(path: Path) -> Annotations | None:
+    """The annotation file at `path`, or None when there is none."""
+    if not path.exists():
+        return None
+    return from_yaml(path.read_text(encoding="utf-8"), path)
+
+
+def is_stale(article: Article, previous: Annotations | None) -> bool:
+    """True when the article's text differs from what its annotation file was made from."""
+    return previous is None or previous.text_sha256 != text_sha256(article_text(article))
+
+
+def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: Path, *,
+                  force: bool = False) -> AnnotateReport:
+    """Annotate every article that is new or changed (all of them with `force`)."""
+    report = AnnotateReport()
+    todo: list[tuple[Article, Annotations | None]] = []
+    for article in articles:
+        path = annotation_path(annotations_dir, article.slug)
+        try:
+            previous = read_annotations(path)
+        except ContentError as exc:
+            report.errors.append(exc)
+            continue
+        if force or is_stale(article, previous):
+            todo.append((article, previous))
+        else:
+            report.fresh.append(article.slug)
+    if not todo:
+        return report
+    nlp = load_pipeline()
+    texts = [article_text(article) for article, _ in todo]
+    progress = tqdm(total=len(todo), desc="annotating", unit="article", disable=not sys.stderr.isatty())
+    for (article, previous), text, doc in zip(todo, texts, nlp.pipe(texts, batch_size=16), strict=True):
+        machine = annotate_doc(article, text, doc, kb)
+        merged = merge_corrections(machine, previous, text)
+        write_if_changed(annotation_path(annotations_dir, article.slug), to_yaml(merged, ANNOTATOR_VERSION))
+        report.written.append(article.slug)
+        report.words += len(text.split())
+        progress.update()
+    progress.close()
+    return report

@@ -1,0 +1,126 @@
+"""Build: the thin orchestrator. Import seeds if needed, annotate what is stale, link, render, index,
+then put the new site in place of the old one in one step."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from sitegen.annotate.run import AnnotateReport, annotate_site, annotation_path, read_annotations
+from sitegen.annotate.store import visible
+from sitegen.content import load_articles, load_knowledge_base
+from sitegen.errors import ContentError, SitegenError
+from sitegen.model import Digest, Site
+from sitegen.render import render_site
+from sitegen.resolve import link
+from sitegen.search import build_index
+
+MARKER = ".sitegen-site"
+STATIC = Path(__file__).parent / "static"
+LUNR_JS = Path("node_modules/lunr/lunr.js")
+
+
+@dataclass
+class BuildReport:
+    """What the build did and what went wrong (the site is still built from the good articles)."""
+
+    pages: int = 0
+    annotated: AnnotateReport | None = None
+    errors: list[ContentError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_lunr(site: Site) -> Path:
+    """lunr.js as installed by `npm ci` (pinned in package.json)."""
+    for base in (site.root, Path.cwd(), Path(__file__).resolve().parent.parent):
+        candidate = base / LUNR_JS
+        if candidate.exists():
+            return candidate
+    raise SitegenError(f"{LUNR_JS} is missing: run `npm ci` in the project folder (lunr.js 2.3.9 is pinned "
+                       "in package.json), or `make site`, which does it for you")
+
+
+def build(site: Site) -> BuildReport:
+    """Build `site/` from `content/`; bad articles are reported and left out, the rest still build."""
+    report = BuildReport()
+    lunr_js = find_lunr(site)
+    articles, report.errors = load_articles(site)
+    _check_duplicate_titles(articles, report)
+    kb = load_knowledge_base(site)
+    report.annotated = annotate_site(articles, kb, site.annotations_dir)
+    report.errors += report.annotated.errors
+    annotations = []
+    for article in articles:
+        stored = read_annotations(annotation_path(site.annotations_dir, article.slug))
+        if stored is not None:
+            annotations.append(visible(stored))
+    digest = link(articles, annotations, kb, site.story_window_days)
+    files = render_site(digest, site)
+    files.update(build_index(digest))
+    files.update(_extras(digest, site))
+    _write_site(site.out, files, lunr_js)
+    report.pages = sum(1 for path in files if path.endswith(".html"))
+    return report
+
+
+def _check_duplicate_titles(articles: list, report: BuildReport) -> None:
+    seen: dict[str, Path] = {}
+    for article in articles:
+        key = article.title.casefold()
+        if key in seen:
+            report.warnings.append(f"{article.path}:1: same headline as {seen[key]}; is it a duplicate?")
+        seen.setdefault(key, article.path)
+
+
+def _extras(digest: Digest, site: Site) -> dict[str, str]:
+    files = {".nojekyll": "", "robots.txt": "User-agent: *\nAllow: /\n"}
+    base = site.base_url.rstrip("/") + "/" if site.base_url else ""
+    entries = []
+    for story in digest.stories:
+        href = escape(f"{base}stories/{story.slug}.html", {'"': "&quot;"})
+        entries.append(f"<entry><title>{escape(story.title)}</title><link href=\"{href}\"/>"
+                       f"<id>{href}</id><updated>{story.published.isoformat()}T00:00:00Z</updated>"
+                       f"<summary>{escape(story.summary)}</summary></entry>")
+    updated = max((s.published for s in digest.stories), default=None)
+    files["feed.xml"] = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+                         f"<title>{escape(site.title)}</title><id>{escape(base or 'urn:sitegen:digest')}</id>"
+                         f"<updated>{updated.isoformat() if updated else '1970-01-01'}T00:00:00Z</updated>"
+                         + "".join(entries) + "</feed>\n")
+    if base:
+        urls = [f"{base}index.html"] + [f"{base}stories/{s.slug}.html" for s in digest.stories] + \
+               [f"{base}articles/{a.slug}.html" for a in digest.articles]
+        files["sitemap.xml"] = ('<?xml version="1.0" encoding="utf-8"?>\n'
+                                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                                + "".join(f"<url><loc>{escape(u)}</loc></url>" for u in urls) + "</urlset>\n")
+    return files
+
+
+def _write_site(out: Path, files: dict[str, str], lunr_js: Path) -> None:
+    """Write into a fresh folder beside `out`, then swap: a failed build leaves the old site intact."""
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise SitegenError(f"{out} exists and was not made by sitegen (no {MARKER} file in it); "
+                           "refusing to replace it. Move it away or choose another output_dir.")
+    staging = out.with_name(f".{out.name}.building")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    for relative_path, text in sorted(files.items()):
+        target = staging / relative_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", newline="\n")
+    assets = staging / "assets"
+    assets.mkdir(exist_ok=True)
+    for name in ("style.css", "search.js"):
+        shutil.copyfile(STATIC / name, assets / name)
+    shutil.copyfile(lunr_js, assets / "lunr.js")
+    (staging / MARKER).write_text("This folder is generated by sitegen; it is replaced on every build.\n")
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    if old.exists():
+        shutil.rmtree(old)

@@ -1,0 +1,188 @@
+"""The command line: `sitegen <command>`, each command one plain function; errors become exit codes.
+
+Exit status: 0 all good, 1 content errors (the rest was still processed), 2 usage or config errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.config import load_config
+from sitegen.errors import ConfigError, ContentError, SitegenError
+
+EPILOG = """commands in the order an editor uses them:
+  import    raw scraped .txt articles -> content/articles/*.md
+  annotate  people, places, organizations, dates, quotes -> content/annotations/*.yaml
+  build     annotate what changed and render site/ (search included)
+  check     schema, stale annotations, lost anchors, unknown speakers, broken links
+  eval      score the annotator against gold files
+
+`sitegen COMMAND --help` explains each one."""
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI)."""
+    top = argparse.ArgumentParser(prog="sitegen", description="Build an annotated news digest: import "
+                                  "articles, annotate them, render a cross-linked static site with search.",
+                                  epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    top.add_argument("--root", type=Path, default=Path("."), help="site folder with sitegen.yaml (default: .)")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = commands.add_parser("import", help="import raw text articles into content/articles/",
+                              description="Turn raw scraped text files into Markdown articles with front "
+                              "matter, removing site furniture. Never overwrites an article an editor changed.")
+    imp.add_argument("paths", nargs="+", type=Path, help="raw .txt files or folders of them")
+    imp.add_argument("--published", type=_date, help="publication date for articles without a dateline")
+    imp.add_argument("--force", action="store_true", help="replace articles even if an editor changed them")
+    imp.add_argument("--explain", action="store_true", help="only list what import would remove, write nothing")
+
+    ann = commands.add_parser("annotate", help="annotate new and changed articles",
+                              description="Write content/annotations/<slug>.yaml for every article whose text "
+                              "changed since its annotations were made. Editor corrections are kept.")
+    ann.add_argument("--force", action="store_true", help="re-annotate every article")
+
+    bld = commands.add_parser("build", help="build site/ from content/",
+                              description="Annotate what is stale, then render the site into the output folder.")
+    bld.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    chk = commands.add_parser("check", help="check content and annotations (for CI and before committing)")
+    chk.add_argument("--site", action="store_true", help="also check links in the built site")
+
+    ev = commands.add_parser("eval", help="score annotations against gold files",
+                             description="Score against gold YAML (schema of GUIDELINES.md) using the gold "
+                             "set's own score.py. With --articles, import and annotate those raw files first.")
+    ev.add_argument("--gold", type=Path, required=True, help="folder of gold .yaml files and score.py")
+    ev.add_argument("--articles", type=Path, help="folder of raw .txt articles to annotate")
+    ev.add_argument("--predictions", type=Path, help="folder to write (or, alone, to read) predictions")
+    ev.add_argument("--json", action="store_true", help="print the scores as JSON")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit status."""
+    args = parser().parse_args(argv)
+    if not args.command:
+        parser().print_help()
+        return 2
+    try:
+        return int(COMMANDS[args.command](args))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SitegenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _raw_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.txt")))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise SitegenError(f"{path}: no such file or folder")
+    return files
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from sitegen.ingest import explain, import_file, parse_raw, read_sidecar
+
+    site = load_config(args.root)
+    failures = 0
+    taken: dict[str, str] = {}
+    for raw in _raw_files(args.paths):
+        try:
+            if args.explain:
+                article, warnings = parse_raw(raw, raw.read_bytes(), args.published, read_sidecar(raw))
+                print(explain(article))
+                continue
+            result = import_file(raw, site.articles_dir, site.root, published=args.published, force=args.force,
+                                 taken=taken)
+        except ContentError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        print(f"{result.status:9} {raw} -> content/articles/{result.slug}.md")
+        if result.message:
+            print(f"          {result.message}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    import time
+
+    from sitegen.annotate.run import annotate_site
+    from sitegen.content import load_articles, load_knowledge_base
+
+    site = load_config(args.root)
+    articles, errors = load_articles(site)
+    started = time.perf_counter()
+    report = annotate_site(articles, load_knowledge_base(site), site.annotations_dir, force=args.force)
+    seconds = time.perf_counter() - started
+    for error in errors + report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    rate = f", {report.words / seconds:,.0f} words/s" if report.written and seconds else ""
+    print(f"annotated {len(report.written)}, up to date {len(report.fresh)}{rate}")
+    return 1 if errors or report.errors else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from sitegen.build import build
+
+    site = load_config(args.root)
+    report = build(site)
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    annotated = len(report.annotated.written) if report.annotated else 0
+    print(f"built {report.pages} pages into {site.out} (annotated {annotated} articles)")
+    print(f"open {(site.out / 'index.html').resolve().as_uri()}")
+    if report.errors or (args.strict and report.warnings):
+        return 1
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sitegen.check import check
+
+    site = load_config(args.root)
+    problems = check(site, include_site=args.site)
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)" if problems else "no problems")
+    return 1 if problems else 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from sitegen.evaluate import evaluate, format_table
+
+    result = evaluate(args.gold, args.articles, args.predictions)
+    print(json.dumps(result, indent=2, sort_keys=True) if args.json else format_table(result))
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "annotate": cmd_annotate, "build": cmd_build, "check": cmd_check,
+            "eval": cmd_eval}

@@ -1,0 +1,315 @@
+"""Render: the digest becomes HTML pages, every link relative so the site works at a domain root,
+under a GitHub Pages project path and from disk (file://)."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from sitegen.annotate.anchors import locate
+from sitegen.errors import SitegenError
+from sitegen.model import Annotations, Article, Digest, EntityPage, Site
+from sitegen.text import Block, blocks, inline_pieces
+
+KIND_FOLDER = {"person": "people", "organization": "organizations", "place": "places"}
+KIND_TITLE = {"person": "People", "organization": "Organizations", "place": "Places"}
+SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\./|\.\./|[\w-]+(/|\.html|$))", re.IGNORECASE)
+
+
+def environment(site_templates: Path | None) -> jinja2.Environment:
+    """The site's own templates in front of the defaults; `default:x.html` is always the default."""
+    package = jinja2.PackageLoader("sitegen", "templates")
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"default": package}, delimiter=":")]
+    if site_templates and site_templates.is_dir():
+        loaders.insert(0, jinja2.FileSystemLoader(str(site_templates)))
+    loaders.append(package)
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["json_script"] = json_for_script
+    return env
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON that is safe inside <script>: no character of it can close the element or open a comment."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return Markup(text)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: its path in the site and the template that draws it."""
+
+    path: str
+    template: str
+    context: dict[str, Any]
+
+
+def page_url(kind: str, slug: str) -> str:
+    """Site-relative path of an entity page."""
+    return f"{KIND_FOLDER[kind]}/{slug}.html"
+
+
+def relative(from_path: str, to_path: str) -> str:
+    """A link from one page to another that works under any base path and from disk."""
+    target, _, anchor = to_path.partition("#")
+    link = posixpath.relpath(target, posixpath.dirname(from_path) or ".")
+    return link + (f"#{anchor}" if anchor else "")
+
+
+class Linker:
+    """Lookups the templates need: where each article, story and entity lives."""
+
+    def __init__(self, digest: Digest) -> None:
+        self.digest = digest
+        self.articles = {a.slug: a for a in digest.articles}
+        self.entities = {f"{e.kind}/{e.slug}": e for e in digest.entities}
+        self.page_of = {(article, name): page for article, name, page in digest.entity_of}
+        self.story_of = {a: s.slug for s in digest.stories for a in s.articles}
+        self.stories = {s.slug: s for s in digest.stories}
+
+    def entity(self, key: str) -> EntityPage:
+        return self.entities[key]
+
+    def person(self, slug: str) -> EntityPage:
+        return self.entities[f"person/{slug}"]
+
+    def entity_path(self, key: str) -> str:
+        kind, slug = key.split("/", 1)
+        return page_url(kind, slug)
+
+
+def _spans(block: Block, article: Article, annotations: Annotations, text: str, linker: Linker,
+           page_path: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, opening tag, closing tag) of every annotation inside one block, nested or skipped."""
+    block_end = block.start + len(block.text)
+    spans: list[tuple[int, int, str, str]] = []
+    for index, quote in enumerate(annotations.quotes):
+        where = locate(text, quote.anchor)
+        if where and block.start <= where[0] < block_end:
+            who = html.escape(quote.speaker or "unattributed", quote=True)
+            spans.append((where[0], where[1], f'<q class="quote {quote.kind}" id="q{index}" data-speaker="{who}" '
+                                              f'title="{who}">', "</q>"))
+    for date in annotations.dates:
+        where = locate(text, date.anchor)
+        if where and block.start <= where[0] < block_end:
+            value = html.escape(date.value, quote=True)
+            spans.append((where[0], where[1], f'<time datetime="{value}" title="{value}">', "</time>"))
+    for entity in annotations.entities:
+        key = linker.page_of.get((article.slug, entity.name))
+        if not key:
+            continue
+        href = html.escape(relative(page_path, linker.entity_path(key)), quote=True)
+        for form in sorted(entity.mentions, key=len, reverse=True):
+            for match in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", block.text):
+                spans.append((block.start + match.start(), block.start + match.end(),
+                              f'<a class="entity {entity.kind}" href="{href}">', "</a>"))
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    kept: list[tuple[int, int, str, str]] = []
+    for span in spans:  # keep properly nested spans only; an entity inside a quote is fine
+        crossing = any(k[0] < span[0] < k[1] < span[1] or (k[0] == span[0] and k[1] == span[1]) for k in kept)
+        inside_link = any(k[0] <= span[0] and span[1] <= k[1] and k[2].startswith("<a") for k in kept)
+        if not crossing and not (inside_link and span[2].startswith("<a")):
+            kept.append(span)
+    return kept
+
+
+def _annotated_text(piece: str, start: int, spans: list[tuple[int, int, str, str]]) -> str:
+    """Escaped text of one piece with the annotation tags that fall in it (closed at its end)."""
+    end = start + len(piece)
+    inside = [s for s in spans if s[0] < end and s[1] > start]
+    cuts = sorted({start, end} | {max(start, min(end, p)) for s in inside for p in (s[0], s[1])})
+    out: list[str] = []
+    open_now: list[tuple[int, int, str, str]] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        wanted = [s for s in inside if s[0] <= a and s[1] >= b]
+        while open_now and open_now[-1] not in wanted:
+            out.append(open_now.pop()[3])
+        for span in wanted:
+            if span not in open_now:
+                out.append(span[2])
+                open_now.append(span)
+        out.append(html.escape(piece[a - start:b - start]))
+    out.extend(span[3] for span in reversed(open_now))
+    return "".join(out)
+
+
+def _inline_html(block: Block, spans: list[tuple[int, int, str, str]]) -> str:
+    if block.inline is None:
+        return _annotated_text(block.text, block.start, spans)
+    children = block.inline.children or []
+    offsets = {}
+    position = block.start
+    for piece, index in inline_pieces(block.inline):
+        offsets[index] = position
+        position += len(piece)
+    out = []
+    for index, child in enumerate(children):
+        if child.type in ("text", "code_inline"):
+            text = _annotated_text(child.content, offsets[index], spans)
+            out.append(f"<code>{text}</code>" if child.type == "code_inline" else text)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n" if child.type == "softbreak" else "<br>\n")
+        elif child.type in ("em_open", "em_close", "strong_open", "strong_close"):
+            out.append(f"<{'/' if child.nesting < 0 else ''}{child.tag}>")
+        elif child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+            safe = href if SAFE_URL.match(href) else "#"
+            out.append(f'<a href="{html.escape(safe, quote=True)}" rel="nofollow noopener">')
+        elif child.type == "link_close":
+            out.append("</a>")
+    return "".join(out)
+
+
+def article_html(article: Article, annotations: Annotations, linker: Linker, page_path: str) -> Markup:
+    """The article body as HTML with people, places, organizations, quotes and dates marked inline."""
+    from sitegen.text import article_text
+
+    text = article_text(article)
+    parts = []
+    for block in blocks(article):
+        if block.kind in ("title", "dateline"):
+            continue
+        inner = _inline_html(block, _spans(block, article, annotations, text, linker, page_path))
+        tag = block.kind if re.fullmatch(r"h[1-6]|p", block.kind) else "p"
+        tag = "h3" if tag in ("h1", "h2") else tag  # the page's h1 is the headline
+        parts.append(f"<{tag}>{inner}</{tag}>")
+    return Markup("\n".join(parts))
+
+
+def title_html(article: Article, annotations: Annotations, linker: Linker, page_path: str) -> Markup:
+    """The headline with its quotes marked (entities are not linked inside the h1)."""
+    from sitegen.text import article_text
+
+    text = article_text(article)
+    block = next(blocks(article))
+    spans = [s for s in _spans(block, article, annotations, text, linker, page_path) if not s[2].startswith("<a")]
+    return Markup(_annotated_text(block.text, block.start, spans))
+
+
+def timeline_svg(day_counts: list[tuple[str, int]], width: int = 720) -> Markup:
+    """Days as dots on a line, sized by how many events fall on them; drawn at build time."""
+    if not day_counts:
+        return Markup("")
+    import datetime as dt
+
+    days = [dt.date.fromisoformat(d) for d, _ in day_counts]
+    first, last = min(days), max(days)
+    span = max((last - first).days, 1)
+    height, pad = 90, 40
+    items = []
+    for (label, count), day in zip(day_counts, days, strict=True):
+        x = pad + (width - 2 * pad) * (day - first).days / span
+        r = 3 + 2 * math.sqrt(count)
+        items.append(f'<a href="#d{label}"><circle cx="{x:.1f}" cy="40" r="{r:.1f}"><title>{label}: '
+                     f'{count} mention{"s" if count != 1 else ""}</title></circle></a>')
+    axis = (f'<line x1="{pad}" y1="40" x2="{width - pad}" y2="40" class="axis"/>'
+            f'<text x="{pad}" y="75">{first.isoformat()}</text>'
+            f'<text x="{width - pad}" y="75" text-anchor="end">{last.isoformat()}</text>')
+    return Markup(f'<svg class="timeline-chart" viewBox="0 0 {width} {height}" role="img" '
+                  f'aria-label="Dated events from {first} to {last}">{axis}{"".join(items)}</svg>')
+
+
+def co_mention_svg(center: str, others: list[tuple[str, str, int]], size: int = 320) -> Markup:
+    """Who is mentioned with whom: the person in the middle, the others around, lines by shared articles."""
+    if not others:
+        return Markup("")
+    mid = size / 2
+    radius = size / 2 - 60
+    parts = []
+    for index, (name, href, count) in enumerate(others):
+        angle = 2 * math.pi * index / len(others) - math.pi / 2
+        x, y = mid + radius * math.cos(angle), mid + radius * math.sin(angle)
+        parts.append(f'<line x1="{mid}" y1="{mid}" x2="{x:.1f}" y2="{y:.1f}" stroke-width="{1 + count}"/>'
+                     f'<a href="{html.escape(href, quote=True)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="6"/>'
+                     f'<text x="{x:.1f}" y="{y + 20:.1f}" text-anchor="middle">{html.escape(name)}</text></a>')
+    parts.append(f'<circle cx="{mid}" cy="{mid}" r="9" class="center"/>'
+                 f'<text x="{mid}" y="{mid - 16}" text-anchor="middle" class="center">{html.escape(center)}</text>')
+    return Markup(f'<svg class="comention-chart" viewBox="0 0 {size} {size}" role="img" '
+                  f'aria-label="People mentioned with {html.escape(center, quote=True)}">{"".join(parts)}</svg>')
+
+
+def pages(digest: Digest, site: Site) -> Iterator[Page]:
+    """Every page of the site with its template and context."""
+    linker = Linker(digest)
+    annotations = {a.article: a for a in digest.annotations}
+    yield Page("index.html", "index.html", {"stories": digest.stories})
+    for story in digest.stories:
+        yield Page(f"stories/{story.slug}.html", "story.html", {"story": story})
+    for article in digest.articles:
+        path = f"articles/{article.slug}.html"
+        ann = annotations.get(article.slug) or Annotations(article=article.slug, text_sha256="")
+        story = linker.stories.get(linker.story_of.get(article.slug, ""))
+        yield Page(path, "article.html", {
+            "article": article, "annotations": ann, "story": story,
+            "body": article_html(article, ann, linker, path), "headline": title_html(article, ann, linker, path),
+            "entities": [(e, linker.page_of.get((article.slug, e.name))) for e in ann.entities],
+        })
+    quotes_by_speaker: dict[str, list[Any]] = defaultdict(list)
+    for quote in digest.quotes:
+        if quote.speaker:
+            quotes_by_speaker[quote.speaker].append(quote)
+    co = defaultdict(list)
+    for a, b, n in digest.co_mentions:
+        co[a].append((b, n))
+    for entity in digest.entities:
+        path = page_url(entity.kind, entity.slug)
+        key = f"{entity.kind}/{entity.slug}"
+        others = sorted(co.get(entity.slug, []), key=lambda item: (-item[1], item[0]))[:8] \
+            if entity.kind == "person" else []
+        chart = co_mention_svg(entity.name, [(linker.person(o).name, relative(path, page_url("person", o)), n)
+                                             for o, n in others])
+        by_story: dict[str, list[Any]] = defaultdict(list)
+        for quote in quotes_by_speaker.get(key, []):
+            by_story[linker.story_of[quote.article]].append(quote)
+        yield Page(path, "entity.html", {"entity": entity, "kind_title": KIND_TITLE[entity.kind],
+                                         "quotes_by_story": sorted(by_story.items(), key=lambda i: i[0]),
+                                         "co_mentions": others, "chart": chart})
+    for kind in ("person", "organization", "place"):
+        members = [e for e in digest.entities if e.kind == kind]
+        yield Page(f"{KIND_FOLDER[kind]}.html", "list.html", {"heading": KIND_TITLE[kind], "kind": kind,
+                                                               "entities": members})
+    for topic in digest.topics:
+        yield Page(f"topics/{topic.topic.slug}.html", "topic.html", {"topic": topic})
+    yield Page("topics.html", "topics.html", {"topics": digest.topics})
+    days: dict[str, list[Any]] = defaultdict(list)
+    for event in digest.events:
+        days[event.value].append(event)
+    yield Page("timeline.html", "timeline.html", {
+        "days": sorted(days.items()), "chart": timeline_svg([(d, len(e)) for d, e in sorted(days.items())])})
+    yield Page("search.html", "search.html", {})
+    yield Page("404.html", "404.html", {})
+
+
+def render_page(env: jinja2.Environment, page: Page, digest: Digest, site: Site, linker: Linker) -> str:
+    """One page's HTML."""
+    root = relative(page.path, "index.html")[: -len("index.html")]
+    context = {**page.context, "site": site, "digest": digest, "linker": linker, "page_path": page.path,
+               "root": root, "KIND_FOLDER": KIND_FOLDER,
+               "url": lambda target: relative(page.path, target)}
+    try:
+        return env.get_template(page.template).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise SitegenError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise SitegenError(f"{page.template}: template error while rendering {page.path}: {exc}") from None
+
+
+def render_site(digest: Digest, site: Site) -> dict[str, str]:
+    """Every page of the site as {relative path: HTML}."""
+    env = environment(site.root / site.templates_dir)
+    linker = Linker(digest)
+    return {page.path: render_page(env, page, digest, site, linker) for page in pages(digest, site)}

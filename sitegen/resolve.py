@@ -1,0 +1,324 @@
+"""Resolve: per-article annotations become one cross-linked digest.
+
+Entities merge across articles by general rules: a shared surface form (dots and case aside), an
+acronym that spells a longer name, a person's full name that is a transliteration variant of
+another's (Zelensky / Zelenskyy: same first name, near-identical surname), and the editor's aliases.
+Articles group into stories when published within a few days of each other and sharing people and
+places, or a quote; an editor's `story:` always wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+from sitegen.model import (
+    Annotations,
+    Article,
+    DatedEvent,
+    Digest,
+    Entity,
+    EntityPage,
+    KnowledgeBase,
+    QuoteRef,
+    Story,
+    TopicPage,
+    Utterance,
+)
+from sitegen.slugs import slugify
+
+SUMMARY_WORDS = 60
+MIN_SHARED_ENTITIES = 3
+VARIANT_SCORE = 80
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[object, object] = {}
+
+    def find(self, item: object) -> object:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: object, b: object) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            self.parent[max(root_a, root_b, key=repr)] = min(root_a, root_b, key=repr)  # type: ignore[type-var]
+
+
+def _form(text: str) -> str:
+    return re.sub(r"['’]s$", "", text.replace(".", "")).casefold().strip()
+
+
+def _translit(name: str) -> str:
+    """A spelling key that folds common transliteration variants (yy/iy/y, ii/i, kh/h)."""
+    key = unidecode(name).lower()
+    for pattern, repl in ((r"(yy|iy|ij|yi)\b", "y"), (r"ii\b", "i"), ("kh", "h"), ("ou", "u"), ("j", "y")):
+        key = re.sub(pattern, repl, key)
+    return key
+
+
+def _same_person(a: str, b: str) -> bool:
+    wa, wb = a.split(), b.split()
+    if len(wa) < 2 or len(wb) < 2:
+        return False
+    return _translit(wa[0]) == _translit(wb[0]) and fuzz.ratio(_translit(wa[-1]), _translit(wb[-1])) >= 85
+
+
+def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[tuple[str, str, str], str]:
+    """Map (article, kind, name) to a canonical key shared by every spelling of one entity."""
+    uf = _UnionFind()
+    by_form: dict[tuple[str, str], tuple[str, str, str]] = {}
+    full_names: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for article, entity in pairs:
+        node = (article, entity.kind, entity.name)
+        uf.find(node)
+        forms = {_form(f) for f in (entity.name, *entity.mentions)}
+        if entity.kind == "person":
+            forms = {f for f in forms if " " in f} or forms  # surnames alone do not merge people
+            full_names[entity.name].append(node)
+        for form in forms:
+            key = (entity.kind, form)
+            if key in by_form:
+                uf.union(node, by_form[key])
+            else:
+                by_form[key] = node
+    names = sorted(full_names)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if _same_person(a, b):
+                uf.union(full_names[a][0], full_names[b][0])
+    for known in kb.entities:
+        nodes = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
+                 if (known.kind or "", _form(f)) in by_form]
+        for node in nodes[1:]:
+            uf.union(nodes[0], node)
+    return {node: repr(uf.find(node)) for article, e in pairs for node in [(article, e.kind, e.name)]}
+
+
+def _entity_pages(articles: dict[str, Article], annotations: list[Annotations],
+                  kb: KnowledgeBase) -> tuple[list[EntityPage], dict[tuple[str, str, str], str]]:
+    pairs = [(a.article, e) for a in annotations for e in a.entities]
+    keys = merge_entities(pairs, kb)
+    groups: dict[str, list[tuple[str, Entity]]] = defaultdict(list)
+    for article, entity in pairs:
+        groups[keys[(article, entity.kind, entity.name)]].append((article, entity))
+    known = {k.name: k for k in kb.entities}
+    pages, page_of, used = [], {}, set()
+    for members in sorted(groups.values(), key=lambda m: (m[0][1].kind, m[0][1].name)):
+        names = Counter(entity.name for _, entity in members)
+        kb_name = next((n for n in names if n in known), None)
+        name = kb_name or max(names, key=lambda n: (names[n], len(n.split()), len(n), n))
+        kind = Counter(entity.kind for _, entity in members).most_common(1)[0][0]
+        slug = slugify(name)
+        while (kind, slug) in used:
+            slug += "-2"
+        used.add((kind, slug))
+        roles = Counter(entity.role for _, entity in members if entity.role)
+        mentioned = sorted({article for article, _ in members}, key=lambda s: (articles[s].published, s), reverse=True)
+        forms = sorted({f for _, entity in members for f in (entity.name, *entity.mentions)})
+        pages.append(EntityPage(slug=slug, name=name, kind=kind, forms=tuple(forms),
+                                roles=tuple(r for r, _ in roles.most_common()), articles=tuple(mentioned),
+                                description=known[name].description if name in known else None))
+        for article, entity in members:
+            page_of[(article, entity.kind, entity.name)] = f"{kind}/{slug}"
+    return pages, page_of
+
+
+def _speaker_page(article: str, name: str | None, page_of: dict[tuple[str, str, str], str]) -> str | None:
+    if not name:
+        return None
+    for kind in ("person", "organization", "place"):
+        if (article, kind, name) in page_of:
+            return page_of[(article, kind, name)]
+    return None
+
+
+def _quotes(articles: dict[str, Article], annotations: list[Annotations],
+            page_of: dict[tuple[str, str, str], str]) -> list[QuoteRef]:
+    quotes = []
+    for annotation in annotations:
+        article = articles[annotation.article]
+        for quote in annotation.quotes:
+            quotes.append(QuoteRef(article=article.slug, text=quote.anchor.exact,
+                                   speaker=_speaker_page(article.slug, quote.speaker, page_of),
+                                   speaker_name=quote.speaker, kind=quote.kind, said_on=quote.said_on,
+                                   published=article.published, outlet=article.outlet))
+    return quotes
+
+
+def _utterances(quotes: list[QuoteRef]) -> list[Utterance]:
+    """Group the same words reported by different articles (wording may differ a little)."""
+    uf = _UnionFind()
+    for i, a in enumerate(quotes):
+        uf.find(i)
+        for j in range(i + 1, len(quotes)):
+            b = quotes[j]
+            if a.article == b.article or a.speaker != b.speaker or min(len(a.text.split()), len(b.text.split())) < 5:
+                continue
+            if fuzz.partial_ratio(a.text.casefold(), b.text.casefold()) >= VARIANT_SCORE:
+                uf.union(i, j)
+    groups: dict[object, list[QuoteRef]] = defaultdict(list)
+    for i, quote in enumerate(quotes):
+        groups[uf.find(i)].append(quote)
+    result = [Utterance(speaker=g[0].speaker, speaker_name=g[0].speaker_name,
+                        variants=tuple(sorted(g, key=lambda q: (q.article, q.text)))) for g in groups.values()]
+    return sorted(result, key=lambda u: (-len(u.variants), u.speaker_name or "~", u.variants[0].text))
+
+
+def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quotes: list[QuoteRef],
+                  window: int) -> list[list[Article]]:
+    uf = _UnionFind()
+    for article in articles:
+        uf.find(article.slug)
+    by_story: dict[str, list[str]] = defaultdict(list)
+    for article in articles:
+        if article.story:
+            by_story[article.story].append(article.slug)
+    for slugs in by_story.values():
+        for other in slugs[1:]:
+            uf.union(slugs[0], other)
+    free = [a for a in articles if not a.story]
+    for i, a in enumerate(free):
+        for b in free[i + 1:]:
+            if abs((a.published - b.published).days) > window:
+                continue
+            shared = len(entity_sets[a.slug] & entity_sets[b.slug])
+            if shared >= MIN_SHARED_ENTITIES or _share_quote(a.slug, b.slug, quotes):
+                uf.union(a.slug, b.slug)
+    groups: dict[object, list[Article]] = defaultdict(list)
+    for article in articles:
+        groups[uf.find(article.slug)].append(article)
+    return list(groups.values())
+
+
+def _share_quote(a: str, b: str, quotes: list[QuoteRef]) -> bool:
+    mine = [q.text for q in quotes if q.article == a and len(q.text.split()) >= 5]
+    theirs = [q.text for q in quotes if q.article == b and len(q.text.split()) >= 5]
+    return any(fuzz.partial_ratio(x.casefold(), y.casefold()) >= VARIANT_SCORE for x in mine for y in theirs)
+
+
+def _summary(article: Article) -> str:
+    lede = next((p for p in article.body.split("\n\n") if p and not p.startswith("#")), article.title)
+    words = lede.replace("\\", "").split()
+    return " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
+
+
+def _events(articles: dict[str, Article], annotations: list[Annotations]) -> list[DatedEvent]:
+    from sitegen.text import article_text
+
+    events = []
+    for annotation in annotations:
+        article = articles[annotation.article]
+        text = article_text(article)
+        for date in annotation.dates:
+            if date.granularity != "day":
+                continue
+            sentence = _sentence_around(text, date.anchor.prefix + date.anchor.exact)
+            events.append(DatedEvent(value=date.value, article=article.slug, expression=date.anchor.exact,
+                                     sentence=sentence))
+    unique = {(e.value, e.article, e.sentence): e for e in events}
+    return sorted(unique.values(), key=lambda e: (e.value, e.article, e.sentence))
+
+
+def _sentence_around(text: str, needle: str) -> str:
+    position = max(text.find(needle), 0)
+    start = max(text.rfind(". ", 0, position) + 2, text.rfind("\n", 0, position) + 1, 0)
+    end_candidates = [i for i in (text.find(". ", position), text.find("\n", position)) if i != -1]
+    end = min(end_candidates) + 1 if end_candidates else len(text)
+    sentence = text[start:end].strip()
+    return sentence if len(sentence) <= 300 else sentence[:297] + "…"
+
+
+def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeBase,
+         story_window_days: int = 3) -> Digest:
+    """Cross-link articles and annotations into the digest the renderer shows."""
+    by_slug = {a.slug: a for a in articles}
+    ordered = sorted(articles, key=lambda a: (a.published, a.slug), reverse=True)
+    annotations = [a for a in annotations if a.article in by_slug]
+    annotations.sort(key=lambda a: [x.slug for x in ordered].index(a.article))
+    pages, page_of = _entity_pages(by_slug, annotations, kb)
+    quotes = _quotes(by_slug, annotations, page_of)
+    entity_sets: dict[str, set[str]] = defaultdict(set)
+    for (article, _, _), page in page_of.items():
+        entity_sets[article].add(page)
+    stories = [_story(group, quotes, entity_sets, annotations, by_slug, page_of)
+               for group in _story_groups(ordered, entity_sets, quotes, story_window_days)]
+    stories = _unique_story_slugs(sorted(stories, key=lambda s: (s.published, s.slug), reverse=True))
+    story_of = {article: story.slug for story in stories for article in story.articles}
+    topics = _topic_pages(ordered, annotations, kb, story_of)
+    return Digest(
+        articles=tuple(ordered), annotations=tuple(annotations), entities=tuple(pages),
+        entity_of=tuple(sorted((a, name, page) for (a, _, name), page in page_of.items())),
+        stories=tuple(stories), topics=tuple(topics), quotes=tuple(quotes),
+        events=tuple(_events(by_slug, annotations)), co_mentions=tuple(_co_mentions(entity_sets)),
+    )
+
+
+def _story(group: list[Article], quotes: list[QuoteRef], entity_sets: dict[str, set[str]],
+           annotations: list[Annotations], by_slug: dict[str, Article],
+           page_of: dict[tuple[str, str, str], str]) -> Story:
+    oldest_first = sorted(group, key=lambda a: (a.published, a.slug))
+    lead = max(group, key=lambda a: (len(entity_sets[a.slug]), -a.published.toordinal(), a.slug))
+    editor_slug = next((a.story for a in group if a.story), None)
+    slugs = {a.slug for a in group}
+    people = Counter(page for (article, kind, _), page in page_of.items() if article in slugs and kind == "person")
+    story_quotes = [q for q in quotes if q.article in slugs]
+    events = _events(by_slug, [a for a in annotations if a.article in slugs])
+    return Story(slug=editor_slug or slugify(lead.title), title=lead.title, summary=_summary(lead),
+                 published=max(a.published for a in group), articles=tuple(a.slug for a in oldest_first),
+                 people=tuple(p.split("/", 1)[1] for p, _ in sorted(people.items(), key=lambda i: (-i[1], i[0]))),
+                 utterances=tuple(_utterances(story_quotes)), events=tuple(events), editor_set=bool(editor_slug))
+
+
+def _unique_story_slugs(stories: list[Story]) -> list[Story]:
+    seen: Counter[str] = Counter()
+    result = []
+    for story in stories:
+        seen[story.slug] += 1
+        if seen[story.slug] > 1:
+            story = Story(**{**story.__dict__, "slug": f"{story.slug}-{seen[story.slug]}"})
+        result.append(story)
+    return result
+
+
+def _topic_pages(ordered: list[Article], annotations: list[Annotations], kb: KnowledgeBase,
+                 story_of: dict[str, str]) -> list[TopicPage]:
+    matched: dict[str, set[str]] = defaultdict(set)
+    for annotation in annotations:
+        for topic in annotation.topics:
+            matched[topic.name].add(annotation.article)
+    for article in ordered:
+        for name in article.topics:
+            matched[name].add(article.slug)
+    pages = []
+    for topic in kb.topics:
+        slugs = tuple(a.slug for a in ordered if a.slug in matched[topic.name])
+        stories = tuple(dict.fromkeys(story_of[s] for s in slugs))
+        pages.append(TopicPage(topic=topic, articles=slugs, stories=stories))
+    return pages
+
+
+def _co_mentions(entity_sets: dict[str, set[str]]) -> Iterable[tuple[str, str, int]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for pages in entity_sets.values():
+        people = sorted(p.split("/", 1)[1] for p in pages if p.startswith("person/"))
+        for a in people:
+            for b in people:
+                if a != b:
+                    counts[(a, b)] += 1
+    return sorted((a, b, n) for (a, b), n in counts.items())
+
+
+def published_range(digest: Digest) -> tuple[dt.date, dt.date] | None:
+    """First and last publication dates, for the front page."""
+    dates = [a.published for a in digest.articles]
+    return (min(dates), max(dates)) if dates else None

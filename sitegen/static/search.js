@@ -1,0 +1,170 @@
+/* Client-side search over the lunr index built at build time; works from file:// (no fetch). */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var root = (script && script.getAttribute("data-root")) || "";
+  var FIELD_ALIASES = { people: "person", persons: "person", places: "place", organizations: "organization",
+                        orgs: "organization", org: "organization", topics: "topic", outlets: "outlet", headline: "title" };
+  var defaultIndex = null, fulltextIndex = null, docs = {};
+
+  function ready() {
+    if (!window.lunr || !window.SITEGEN_INDEX || !window.SITEGEN_DOCS) { return false; }
+    if (!defaultIndex) {
+      defaultIndex = window.lunr.Index.load(window.SITEGEN_INDEX);
+      window.SITEGEN_DOCS.forEach(function (d) { docs[d.r] = d; });
+    }
+    return true;
+  }
+
+  function loadFulltext(then) {
+    if (fulltextIndex) { then(); return; }
+    if (window.SITEGEN_FULLTEXT) { fulltextIndex = window.lunr.Index.load(window.SITEGEN_FULLTEXT); then(); return; }
+    var tag = document.createElement("script");
+    tag.src = root + "assets/search-fulltext.js";
+    tag.onload = function () { fulltextIndex = window.lunr.Index.load(window.SITEGEN_FULLTEXT); then(); };
+    document.head.appendChild(tag);
+  }
+
+  function normalise(query) {
+    return query.replace(/(^|\s)([+-]?)(\w+):/g, function (all, space, sign, field) {
+      var name = FIELD_ALIASES[field.toLowerCase()] || field.toLowerCase();
+      return space + sign + name + ":";
+    });
+  }
+
+  function run(query, withFulltext) {
+    var q = normalise(query.trim());
+    if (!q) { return { results: [] }; }
+    try {
+      var found = defaultIndex.search(q);
+      if (withFulltext && fulltextIndex) {
+        var seen = {};
+        found.forEach(function (r) { seen[r.ref] = true; });
+        var bodyQuery = q.replace(/(^|\s)([+-]?)\w+:/g, "$1$2");
+        fulltextIndex.search(bodyQuery).forEach(function (r) { if (!seen[r.ref]) { found.push(r); } });
+      }
+      return { results: found.map(function (r) { return docs[r.ref]; }).filter(Boolean) };
+    } catch (error) {
+      if (error instanceof window.lunr.QueryParseError || (error && error.name === "QueryParseError")) {
+        return { error: "That search could not be understood (" + error.message + "). " +
+                 "Use words, +must, -not, field:word (person:, place:, topic:) or a prefix such as zelen*." };
+      }
+      if (error && /field/i.test(String(error.message))) {
+        return { error: "Unknown field in that search. Fields: title, person, organization, place, topic, outlet." };
+      }
+      throw error;
+    }
+  }
+
+  function terms(query) {
+    return query.toLowerCase().replace(/\w+:/g, "").split(/\s+/).map(function (t) {
+      return t.replace(/^[+-]/, "").replace(/[*~^].*$/, "");
+    }).filter(function (t) { return t.length > 1; });
+  }
+
+  function highlighted(text, words) {
+    var span = document.createElement("span");
+    (text || "").split(/(\s+)/).forEach(function (part) {
+      var lower = part.toLowerCase().replace(/[^\w\u00C0-\u024F\u0400-\u04FF]/g, "");
+      var hit = words.some(function (w) { return lower.indexOf(w.slice(0, Math.max(3, w.length - 2))) === 0; });
+      if (hit && lower) { var mark = document.createElement("mark"); mark.textContent = part; span.appendChild(mark); }
+      else { span.appendChild(document.createTextNode(part)); }
+    });
+    return span;
+  }
+
+  function resultItem(doc, words, tag) {
+    var item = document.createElement(tag);
+    var link = document.createElement("a");
+    link.href = root + doc.u;
+    link.textContent = doc.t;
+    link.className = "result-title";
+    item.appendChild(link);
+    var meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = " " + [doc.k, doc.d, doc.o].filter(Boolean).join(" · ");
+    item.appendChild(meta);
+    if (tag === "li") {
+      var snippet = document.createElement("p");
+      snippet.className = "snippet";
+      snippet.appendChild(highlighted(doc.s, words));
+      item.appendChild(snippet);
+    }
+    return item;
+  }
+
+  function setupDropdown(input, box) {
+    var active = -1;
+    function items() { return box.querySelectorAll("[role=option]"); }
+    function show() {
+      if (!ready()) { return; }
+      var outcome = run(input.value, false);
+      box.textContent = "";
+      active = -1;
+      if (outcome.error) {
+        var message = document.createElement("p");
+        message.className = "search-error";
+        message.textContent = outcome.error;
+        box.appendChild(message);
+      } else {
+        outcome.results.slice(0, 8).forEach(function (doc, i) {
+          var option = resultItem(doc, terms(input.value), "div");
+          option.setAttribute("role", "option");
+          option.id = "opt" + i;
+          box.appendChild(option);
+        });
+      }
+      box.hidden = !input.value.trim();
+    }
+    function move(step) {
+      var options = items();
+      if (!options.length) { return; }
+      if (active >= 0) { options[active].classList.remove("active"); options[active].removeAttribute("aria-selected"); }
+      active = (active + step + options.length) % options.length;
+      options[active].classList.add("active");
+      options[active].setAttribute("aria-selected", "true");
+      input.setAttribute("aria-activedescendant", options[active].id);
+    }
+    input.addEventListener("input", show);
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") { event.preventDefault(); move(1); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); move(-1); }
+      else if (event.key === "Escape") { box.hidden = true; }
+      else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        window.location.href = items()[active].querySelector("a").href;
+      }
+    });
+  }
+
+  function setupResultsPage(input) {
+    var list = document.getElementById("search-results");
+    var message = document.getElementById("search-message");
+    var box = document.getElementById("fulltext");
+    if (!list) { return; }
+    function render() {
+      if (!ready()) { message.textContent = "The search index is missing; rebuild the site."; return; }
+      var outcome = run(input.value, box && box.checked);
+      list.textContent = "";
+      if (outcome.error) { message.textContent = outcome.error; return; }
+      message.textContent = input.value.trim() ? outcome.results.length + " result(s)" : "";
+      outcome.results.forEach(function (doc) { list.appendChild(resultItem(doc, terms(input.value), "li")); });
+    }
+    var params = new URLSearchParams(window.location.search);
+    if (params.get("q")) { input.value = params.get("q"); }
+    input.addEventListener("input", render);
+    if (box) { box.addEventListener("change", function () { if (box.checked) { loadFulltext(render); } else { render(); } }); }
+    render();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable);
+    if (event.key === "/" && !typing) { event.preventDefault(); document.getElementById("q").focus(); }
+  });
+
+  var input = document.getElementById("q");
+  var box = document.getElementById("search-dropdown");
+  if (input && document.getElementById("search-results")) { setupResultsPage(input); }
+  else if (input && box) { setupDropdown(input, box); }
+})();
