@@ -46,6 +46,7 @@ def build(site: Site) -> BuildReport:
     """Build `site/` from `content/`; bad articles are reported and left out, the rest still build."""
     report = BuildReport()
     lunr_js = find_lunr(site)
+    _check_output_folder(site.out)
     articles, report.errors = load_articles(site)
     _check_duplicate_titles(articles, report)
     kb = load_knowledge_base(site)
@@ -97,11 +98,16 @@ def _extras(digest: Digest, site: Site) -> dict[str, str]:
     return files
 
 
-def _write_site(out: Path, files: dict[str, str], lunr_js: Path) -> None:
-    """Write into a fresh folder beside `out`, then swap: a failed build leaves the old site intact."""
+def _check_output_folder(out: Path) -> None:
+    """Never replace a folder a person made: only one with sitegen's marker file, or an empty one."""
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise SitegenError(f"{out} exists and was not made by sitegen (no {MARKER} file in it); "
                            "refusing to replace it. Move it away or choose another output_dir.")
+
+
+def _write_site(out: Path, files: dict[str, str], lunr_js: Path) -> None:
+    """Write into a fresh folder beside `out`, then swap: a failed build leaves the old site intact."""
+    _check_output_folder(out)
     staging = out.with_name(f".{out.name}.building")
     if staging.exists():
         shutil.rmtree(staging)

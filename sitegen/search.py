@@ -80,12 +80,13 @@ def build_index(digest: Digest) -> dict[str, str]:
     for record in records:
         for field in DEFAULT_FIELDS:
             record.setdefault(str(field["field_name"]), "")
-    default = lunr(ref="id", fields=DEFAULT_FIELDS, documents=records)
-    fulltext = lunr(ref="id", fields=["body"], documents=bodies)
+    # lunr cannot index nothing; an empty digest gets null indexes, which the page reports.
+    default = lunr(ref="id", fields=DEFAULT_FIELDS, documents=records).serialize() if records else None
+    fulltext = lunr(ref="id", fields=["body"], documents=bodies).serialize() if bodies else None
     return {
         "assets/search-docs.js": _script("SITEGEN_DOCS", docs),
-        "assets/search-index.js": _script("SITEGEN_INDEX", default.serialize()),
-        "assets/search-fulltext.js": _script("SITEGEN_FULLTEXT", fulltext.serialize()),
+        "assets/search-index.js": _script("SITEGEN_INDEX", default),
+        "assets/search-fulltext.js": _script("SITEGEN_FULLTEXT", fulltext),
     }
 
 

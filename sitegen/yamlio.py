@@ -41,6 +41,8 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
+            mark = exc.context_mark  # point at where the unclosed quote opened, not the end of the file
         line_in_text = mark.line if mark else 0
         source = text.split("\n")[line_in_text] if text else ""
         problem = exc.problem or exc.context or "not valid YAML"
@@ -57,7 +59,7 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
 def _hint(problem: str) -> str:
     if "\\t" in problem or "tab" in problem:
         return "; indent with spaces, not tabs"
-    if "found unexpected end of stream" in problem or "while scanning a quoted scalar" in problem:
+    if "unexpected end of stream" in problem or "quoted scalar" in problem:
         return "; a quotation mark is not closed"
     return ""
 

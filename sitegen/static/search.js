@@ -8,7 +8,7 @@
   var defaultIndex = null, fulltextIndex = null, docs = {};
 
   function ready() {
-    if (!window.lunr || !window.SITEGEN_INDEX || !window.SITEGEN_DOCS) { return false; }
+    if (!window.lunr || !window.SITEGEN_INDEX || !window.SITEGEN_DOCS) { return false; }  // null when the digest is empty
     if (!defaultIndex) {
       defaultIndex = window.lunr.Index.load(window.SITEGEN_INDEX);
       window.SITEGEN_DOCS.forEach(function (d) { docs[d.r] = d; });

@@ -1,0 +1,116 @@
+"""Import: furniture removal, headlines, datelines, dates, the no-overwrite rule, and the seeds vs gold."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sitegen.errors import ContentError
+from sitegen.ingest import import_file, parse_dateline, parse_raw
+
+from .conftest import GOLD, ROOT
+
+PUBLISHED = dt.date(2024, 3, 7)
+
+
+def body_of(text: str, published: dt.date | None = PUBLISHED) -> tuple[list[str], list[str]]:
+    article, _ = parse_raw(Path("x.txt"), text.encode("utf-8"), published)
+    return list(article.paragraphs), [reason for _, reason, _ in article.removed]
+
+
+LEDE = "The city council approved the new budget on Tuesday after a long and heated debate."
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("Leave a Reply", "comment form"),
+    ("Your email address will not be published. Required fields are marked *", "comment form"),
+    ("No comments yet. Why don’t you start the discussion?", "comment form"),
+    ("Source link", "source link"),
+    ("Visited 12 times, 3 visit(s) today", "view counter"),
+    ("Jane Doe/AFP via Getty Images", "photo credit"),
+    ("<image>data:image/png;base64,AAAA</image>", "embedded image"),
+    ("Article by:Source:", "empty byline"),
+    ("Subscribe to our Morning Briefing newsletter", "newsletter promotion"),
+])
+def test_each_kind_of_furniture_is_removed(line: str, reason: str) -> None:
+    paragraphs, reasons = body_of(f"Council passes budget in late vote\n\n{LEDE}\n\n{line}\n\nMore text follows here, "
+                                  "as the mayor said in a statement to the press.")
+    assert all(line not in p for p in paragraphs)
+    assert reason in reasons
+
+
+def test_menus_breadcrumbs_and_repeated_headline_before_the_body() -> None:
+    text = ("Home > News > Council passes budget\n• News\n• Local\nCouncil passes budget in late vote\n"
+            "Council passes budget in late vote\n" + LEDE)
+    article, _ = parse_raw(Path("x.txt"), text.encode(), PUBLISHED)
+    assert article.title == "Council passes budget in late vote"
+    assert article.paragraphs[0] == LEDE
+    assert {"breadcrumbs", "section menu", "repeated headline"} <= {r for _, r, _ in article.removed}
+
+
+def test_caption_that_is_a_sentence_is_kept_and_subheads_become_headings() -> None:
+    paragraphs, _ = body_of(f"Budget passes\n\n{LEDE}\n\nWhy It Matters\n\nThe mayor at the council, March 5, "
+                            "2024, in Springfield.\n")
+    assert "## Why It Matters" in paragraphs
+    assert "The mayor at the council, March 5, 2024, in Springfield." in paragraphs
+
+
+def test_no_headline_derives_one_from_the_first_sentence() -> None:
+    article, _ = parse_raw(Path("x.txt"), LEDE.encode(), PUBLISHED)
+    assert article.title_derived and article.title.startswith("The city council approved")
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Monday, May 12, 2025", dt.date(2025, 5, 12)),
+    ("12 May 2025", dt.date(2025, 5, 12)),
+    ("2025-05-12", dt.date(2025, 5, 12)),
+    ("May 12 was a busy day for the council", None),
+])
+def test_dateline_detection(line: str, expected: dt.date | None) -> None:
+    assert parse_dateline(line) == expected
+
+
+def test_dateline_gives_published_when_nothing_else_does() -> None:
+    article, _ = parse_raw(Path("x.txt"), f"Monday, May 12, 2025\nBudget passes\n{LEDE}".encode(), None)
+    assert article.published == dt.date(2025, 5, 12) and article.dateline == "Monday, May 12, 2025"
+
+
+def test_missing_date_error_names_the_file_and_three_fixes() -> None:
+    with pytest.raises(ContentError) as caught:
+        parse_raw(Path("raw/story.txt"), f"Budget passes\n{LEDE}".encode(), None)
+    message = str(caught.value)
+    assert message.startswith("raw/story.txt:1: no publication date")
+    assert "--published YYYY-MM-DD" in message and "story.meta.yaml" in message and "dateline" in message
+
+
+def test_reimport_never_overwrites_an_editors_change(tmp_path: Path) -> None:
+    raw = tmp_path / "story.txt"
+    raw.write_text(f"Budget passes in late vote\n{LEDE}\n", encoding="utf-8")
+    articles = tmp_path / "content" / "articles"
+    first = import_file(raw, articles, tmp_path, published=PUBLISHED)
+    target = articles / f"{first.slug}.md"
+    edited = target.read_text().replace("heated debate", "heated, four-hour debate")
+    target.write_text(edited)
+    again = import_file(raw, articles, tmp_path, published=PUBLISHED, taken={})
+    assert again.status == "kept" and "--force" in again.message
+    assert target.read_text() == edited
+    forced = import_file(raw, articles, tmp_path, published=PUBLISHED, force=True, taken={})
+    assert forced.status == "written" and "four-hour" not in target.read_text()
+
+
+@pytest.mark.skipif(not GOLD.exists(), reason="shared gold files not present")
+@pytest.mark.parametrize("gold_path", sorted(GOLD.glob("*.yaml")), ids=lambda p: p.stem[:3])
+def test_seed_import_matches_gold_furniture_and_body_start(gold_path: Path) -> None:
+    gold = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
+    raw = ROOT / "seeds" / gold["article"]
+    article, _ = parse_raw(raw, raw.read_bytes(), gold["published"])
+    body = "\n\n".join(article.paragraphs)
+    for line in gold["boilerplate"]:
+        assert line.strip() not in [p.strip() for p in article.paragraphs], line
+    assert article.paragraphs[0].startswith(gold["body_starts"])
+    assert body  # and the body is not empty
+    if gold["title"]:
+        assert article.title == gold["title"]

@@ -1,0 +1,120 @@
+"""The built site: links resolve at any base, pages cross-link, output is deterministic and escaped."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import build
+from sitegen.check import broken_links
+from sitegen.config import load_config
+from sitegen.errors import SitegenError
+from sitegen.render import json_for_script
+
+from .conftest import make_site
+
+
+def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
+    assert broken_links(built_site / "site") == []
+    assert (built_site / "site" / ".nojekyll").exists()
+
+
+def test_links_are_relative(built_site: Path) -> None:
+    for page in (built_site / "site").rglob("*.html"):
+        if page.name == "404.html":
+            continue
+        hrefs = re.findall(r'(?:href|src)="([^"]+)"', page.read_text())
+        assert not [h for h in hrefs if h.startswith("/")], page
+
+
+def test_story_groups_the_three_february_articles_and_shows_the_shared_quote_once(built_site: Path) -> None:
+    stories = list((built_site / "site" / "stories").glob("*.html"))
+    grouped = [s for s in stories if s.read_text().count('class="coverage"') and
+               len(re.findall(r"<li><a href=\"../articles/", s.read_text())) == 3]
+    assert len(grouped) == 1
+    html = grouped[0].read_text()
+    variants = re.findall(r'<figure class="utterance variants">(.*?)</figure>', html, re.S)
+    putin = [v for v in variants if "disrupt or compromise" in v or "disrupt or discredit" in v]
+    assert len(putin) == 1 and "disrupt or discredit" in putin[0] and "disrupt or compromise" in putin[0]
+
+
+@pytest.mark.parametrize("slug", ["vladimir-putin", "volodymyr-zelensky", "donald-trump", "keir-starmer",
+                                  "sergei-lavrov", "maria-zakharova"])
+def test_person_pages(built_site: Path, slug: str) -> None:
+    assert (built_site / "site" / "people" / f"{slug}.html").exists()
+
+
+def test_zelensky_spellings_are_one_person(built_site: Path) -> None:
+    people = {p.name for p in (built_site / "site" / "people").glob("*zelensk*")}
+    assert people == {"volodymyr-zelensky.html"}
+    assert "Zelenskyy" in (built_site / "site" / "people" / "volodymyr-zelensky.html").read_text()
+
+
+def test_two_builds_are_byte_identical(built_site: Path, tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    shutil.copytree(built_site / "site", first)
+    build(load_config(built_site))
+    comparison = filecmp.dircmp(first, built_site / "site")
+    assert not comparison.diff_files and not comparison.left_only and not comparison.right_only
+    for sub in comparison.subdirs.values():
+        assert not sub.diff_files and not sub.left_only and not sub.right_only
+
+
+def test_refuses_to_replace_a_folder_it_did_not_create(tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "site").mkdir()
+    (root / "site" / "notes.txt").write_text("mine")
+    with pytest.raises(SitegenError, match="was not made by sitegen"):
+        build(load_config(root))
+    assert (root / "site" / "notes.txt").read_text() == "mine"
+
+
+def test_script_and_markup_in_articles_is_escaped(tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    payload = '<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) </script>'
+    (root / "content" / "articles" / "xss.md").write_text(
+        f"---\ntitle: \"<svg onload=alert(4)>\"\npublished: 2024-03-07\noutlet: \"<b>Evil</b>\"\n---\n\n"
+        f"Mayor Anna Lindqvist said: \"{payload}\"\n")
+    build(load_config(root))
+    page = (root / "site" / "articles" / "xss.html").read_text()
+    assert "<script>alert" not in page and "<img src=x" not in page and "<svg onload" not in page
+    assert 'href="javascript:' not in page and "<b>Evil</b>" not in page
+    index_js = (root / "site" / "assets" / "search-docs.js").read_text()
+    assert "</script" not in index_js.lower() and "<script" not in index_js.lower()
+
+
+def test_json_for_script_cannot_close_the_element() -> None:
+    text = str(json_for_script({"a": "</script><!-- & \u2028"}))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+
+
+def test_index_answers_in_lunr_js_as_in_lunr_py(built_site: Path) -> None:
+    from lunr.index import Index
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    assets = built_site / "site" / "assets"
+    queries = ["ceasefire", "zelenskyy", "person:putin", "zelen*", "+talks -kursk"]
+    script = f"""
+      global.window = global; require('{assets / "search-index.js"}');
+      const lunr = require('{Path.cwd() / "node_modules/lunr/lunr.js"}');
+      const idx = lunr.Index.load(window.SITEGEN_INDEX);
+      const out = {{}};
+      for (const q of {json.dumps(queries)}) out[q] = idx.search(q).map(r => r.ref);
+      console.log(JSON.stringify(out));
+    """
+    result = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout)
+    namespace: dict = {}
+    exec((assets / "search-index.js").read_text().replace("window.", "", 1), namespace)  # noqa: S102
+    index = Index.load(namespace["SITEGEN_INDEX"])
+    for query in queries:
+        assert result[query] == [r["ref"] for r in index.search(query)], query
+    assert result["zelen*"] and result["person:putin"]
