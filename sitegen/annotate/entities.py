@@ -42,8 +42,9 @@ ORG_HEADS = {"ministry", "department", "service", "services", "agency", "office"
              "commission", "administration", "guard", "survey", "institute"}
 PLACE_SUFFIXES = {"region", "oblast", "province", "district", "county", "peninsula", "governorate",
                   "territory", "airport", "valley", "sea", "river"}
-MONTHS_AND_DAYS = set("january february march april may june july august september october november "
-                      "december monday tuesday wednesday thursday friday saturday sunday".split())
+MONTHS_AND_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                   "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+                   "saturday", "sunday"}
 QUOTE_OPENERS = {"“", "\"", "‘", "'"}
 KNOWN_NON_ORG_ACRONYMS = {"TV", "AI", "CEO", "GDP", "PM", "AM", "UTC", "GMT", "ID", "OK", "DNA", "COVID", "PDF",
                           "FAQ", "VIP", "UFO", "IT", "HQ", "RIP", "USD", "EUR", "BST", "EST", "CET"}

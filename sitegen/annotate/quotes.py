@@ -166,7 +166,7 @@ class SpeakerResolver:
             if any(t.pos_ == "PROPN" for t in subtree):
                 return _noun_phrase(token)
             return None
-        if token.tag_ in ("NNS", "NNPS") or token.lemma_.lower() in GENERIC_HEADS and token.tag_ != "NN":
+        if token.tag_ in ("NNS", "NNPS") or (token.lemma_.lower() in GENERIC_HEADS and token.tag_ != "NN"):
             return None
         if token.pos_ == "NOUN":
             return self.by_title(token)
