@@ -220,7 +220,7 @@ def timeline_svg(day_counts: list[tuple[str, int]], width: int = 720) -> Markup:
     axis = (f'<line x1="{pad}" y1="40" x2="{width - pad}" y2="40" class="axis"/>'
             f'<text x="{pad}" y="75">{first.isoformat()}</text>'
             f'<text x="{width - pad}" y="75" text-anchor="end">{last.isoformat()}</text>')
-    return Markup(f'<svg class="timeline-chart" viewBox="0 0 {width} {height}" role="img" '
+    return Markup(f'<svg class="timeline-chart" viewBox="0 0 {width} {height}" role="group" '
                   f'aria-label="Dated events from {first} to {last}">{axis}{"".join(items)}</svg>')
 
 
@@ -239,7 +239,7 @@ def co_mention_svg(center: str, others: list[tuple[str, str, int]], size: int = 
                      f'<text x="{x:.1f}" y="{y + 20:.1f}" text-anchor="middle">{html.escape(name)}</text></a>')
     parts.append(f'<circle cx="{mid}" cy="{mid}" r="9" class="center"/>'
                  f'<text x="{mid}" y="{mid - 16}" text-anchor="middle" class="center">{html.escape(center)}</text>')
-    return Markup(f'<svg class="comention-chart" viewBox="0 0 {size} {size}" role="img" '
+    return Markup(f'<svg class="comention-chart" viewBox="0 0 {size} {size}" role="group" '
                   f'aria-label="People mentioned with {html.escape(center, quote=True)}">{"".join(parts)}</svg>')
 
 

@@ -174,9 +174,18 @@ def _utterances(quotes: list[QuoteRef]) -> list[Utterance]:
     groups: dict[object, list[QuoteRef]] = defaultdict(list)
     for i, quote in enumerate(quotes):
         groups[uf.find(i)].append(quote)
-    result = [Utterance(speaker=g[0].speaker, speaker_name=g[0].speaker_name,
-                        variants=tuple(sorted(g, key=lambda q: (q.article, q.text)))) for g in groups.values()]
+    result = [Utterance(speaker=g[0].speaker, speaker_name=g[0].speaker_name, variants=_one_per_article(g))
+              for g in groups.values()]
     return sorted(result, key=lambda u: (-len(u.variants), u.speaker_name or "~", u.variants[0].text))
+
+
+def _one_per_article(group: list[QuoteRef]) -> tuple[QuoteRef, ...]:
+    """Each article's fullest wording of the utterance, side by side."""
+    best: dict[str, QuoteRef] = {}
+    for quote in group:
+        if quote.article not in best or len(quote.text) > len(best[quote.article].text):
+            best[quote.article] = quote
+    return tuple(sorted(best.values(), key=lambda q: (q.article, q.text)))
 
 
 def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quotes: list[QuoteRef],
