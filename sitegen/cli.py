@@ -19,6 +19,8 @@ EPILOG = """commands in the order an editor uses them:
   annotate  people, places, organizations, dates, quotes -> content/annotations/*.yaml
   build     annotate what changed and render site/ (search included)
   check     schema, stale annotations, lost anchors, unknown speakers, broken links
+  review    annotation changes since a git revision, as Markdown for a pull request
+  export    annotations as W3C Web Annotation JSON-LD
   eval      score the annotator against gold files
 
 `sitegen COMMAND --help` explains each one."""
@@ -59,6 +61,17 @@ def parser() -> argparse.ArgumentParser:
 
     chk = commands.add_parser("check", help="check content and annotations (for CI and before committing)")
     chk.add_argument("--site", action="store_true", help="also check links in the built site")
+
+    rev = commands.add_parser("review", help="annotation changes since a git revision, as a PR comment",
+                              description="Compare annotations at a git revision with the working tree and "
+                              "print GitHub-flavoured Markdown for a pull-request comment.")
+    rev.add_argument("--base", help="git revision to compare with (default: the merge base with main)")
+    rev.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    exp = commands.add_parser("export", help="export annotations for other tools",
+                              description="Write the annotations as W3C Web Annotation JSON-LD.")
+    exp.add_argument("--format", choices=("w3c",), default="w3c")
+    exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
     ev = commands.add_parser("eval", help="score annotations against gold files",
                              description="Score against gold YAML (schema of GUIDELINES.md) using the gold "
@@ -174,6 +187,37 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from sitegen.annotate.topics import suggest_topics
+    from sitegen.content import load_articles, load_knowledge_base
+    from sitegen.review import review, to_json, to_markdown
+    from sitegen.text import article_text
+
+    site = load_config(args.root)
+    changes = review(site, args.base)
+    articles, _ = load_articles(site)
+    suggestions = suggest_topics([article_text(a) for a in articles], load_knowledge_base(site).topics)
+    print(to_json(changes, suggestions) if args.format == "json" else to_markdown(changes, suggestions), end="")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from sitegen.annotate.run import annotation_path, read_annotations
+    from sitegen.content import load_articles
+    from sitegen.export import to_json, w3c_annotations
+    from sitegen.storage import atomic_write_text
+
+    site = load_config(args.root)
+    articles, errors = load_articles(site)
+    stored = [read_annotations(annotation_path(site.annotations_dir, a.slug)) for a in articles]
+    text = to_json(w3c_annotations([a for a in stored if a is not None], site))
+    if args.out:
+        atomic_write_text(args.out, text)
+    else:
+        print(text, end="")
+    return 1 if errors else 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     import json
 
@@ -185,4 +229,4 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"import": cmd_import, "annotate": cmd_annotate, "build": cmd_build, "check": cmd_check,
-            "eval": cmd_eval}
+            "review": cmd_review, "export": cmd_export, "eval": cmd_eval}
