@@ -50,7 +50,8 @@ def page(browser, base: str) -> Iterator[object]:
 
 def test_story_to_person_to_quoted_article_by_clicking(page, base: str) -> None:
     page.goto(base + "index.html")
-    page.get_by_role("link", name="Moscow-Kyiv peace deal discussions are ‘advanced’, says Trump", exact=False).first.click()
+    headline = "Moscow-Kyiv peace deal discussions are ‘advanced’, says Trump"
+    page.get_by_role("link", name=headline, exact=False).first.click()
     assert page.locator("h1").inner_text().startswith("Moscow-Kyiv peace deal")
     assert page.locator("figure.utterance.variants").count() >= 1
     page.locator("ul.chips").get_by_role("link", name="Vladimir Putin").click()

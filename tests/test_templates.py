@@ -27,9 +27,9 @@ def documented() -> tuple[set[str], dict[str, set[str]]]:
 def test_documented_contexts_match_the_code(built_site: Path) -> None:
     common, types = documented()
     site = load_config(built_site)
+    from sitegen.annotate.run import annotation_path, read_annotations
     from sitegen.content import load_articles, load_knowledge_base
     from sitegen.resolve import link
-    from sitegen.annotate.run import read_annotations, annotation_path
 
     articles, _ = load_articles(site)
     annotations = [read_annotations(annotation_path(site.annotations_dir, a.slug)) for a in articles]

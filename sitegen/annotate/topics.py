@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from sitegen.model import Topic, TopicMatch
@@ -25,10 +26,14 @@ def match_topics(text: str, topics: tuple[Topic, ...]) -> tuple[TopicMatch, ...]
     return tuple(sorted(matches, key=lambda m: (-m.score, m.name)))
 
 
-STOPWORDS = set("""a an the and or but of in on at to for from by with as is are was were be been has have had
-that this these those it its he she they his her their we our you your i not no said says say will would
-could should may might can also more than after before over about into out up down one two three new last
-first year years week month day told""".split())
+STOPWORDS = frozenset({
+    "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by", "with", "as",
+    "is", "are", "was", "were", "be", "been", "has", "have", "had", "that", "this", "these", "those", "it",
+    "its", "he", "she", "they", "his", "her", "their", "we", "our", "you", "your", "i", "not", "no", "said",
+    "says", "say", "will", "would", "could", "should", "may", "might", "can", "also", "more", "than",
+    "after", "before", "over", "about", "into", "out", "up", "down", "one", "two", "three", "new", "last",
+    "first", "year", "years", "week", "month", "day", "told"
+})
 
 
 def suggest_topics(texts: list[str], topics: tuple[Topic, ...], limit: int = 5) -> list[str]:
@@ -37,7 +42,7 @@ def suggest_topics(texts: list[str], topics: tuple[Topic, ...], limit: int = 5) 
     seen_in: dict[str, int] = {}
     for text in texts:
         words = re.findall(r"[a-z][a-z'-]+", text.lower())
-        pairs = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
+        pairs = {f"{a} {b}" for a, b in itertools.pairwise(words)
                  if a not in STOPWORDS and b not in STOPWORDS}
         for pair in pairs:
             seen_in[pair] = seen_in.get(pair, 0) + 1
