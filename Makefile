@@ -23,7 +23,7 @@ site: install
 	$(PY) -m sitegen build
 
 lint: install
-	$(VENV)/bin/ruff check sitegen tests scripts
+	$(VENV)/bin/ruff check sitegen tests $(wildcard scripts)
 	$(VENV)/bin/mypy
 
 test: install lint

@@ -9,7 +9,8 @@ from unidecode import unidecode
 
 def slugify(text: str, max_length: int = 60) -> str:
     """A URL-safe ASCII name: lowercase words joined by hyphens, cut at a word boundary."""
-    words = re.findall(r"[a-z0-9]+", unidecode(text).lower())
+    # Apostrophes (from transliteration too: Зеленський -> Zelens'kii) join, not split, a word.
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['’`]", "", unidecode(text).lower()))
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word

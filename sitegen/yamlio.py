@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +66,18 @@ def _hint(problem: str) -> str:
     return ""
 
 
+DATE_VALUE = re.compile(r":\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+
+
 def _find_line(text: str, _message: str) -> int:
-    # The timestamp constructor does not say where it failed: point at the first date-like line.
+    """The timestamp constructor does not say where it failed: find the value that is not a date."""
     for number, line in enumerate(text.split("\n")):
-        if any(ch.isdigit() for ch in line) and "-" in line:
-            return number
+        match = DATE_VALUE.search(line)
+        if match:
+            try:
+                dt.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return number
     return 0
 
 

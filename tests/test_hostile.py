@@ -1,0 +1,157 @@
+"""Hostile and broken input: each case a deliberately broken input and the exact message it must give."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import build
+from sitegen.cli import main
+from sitegen.config import load_config
+from sitegen.content import load_knowledge_base
+from sitegen.errors import ContentError
+from sitegen.ingest import parse_raw
+
+from .conftest import make_site
+
+LEDE = "The city council approved the new budget on Tuesday after a long and heated debate."
+PUBLISHED = dt.date(2024, 3, 7)
+
+
+def raw(tmp_path: Path, data: bytes, name: str = "raw.txt") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "raw.txt:1: the file is empty; there is no article to import"),
+    (b"   \n\n  ", "raw.txt:1: the file is empty; there is no article to import"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "raw.txt:1: this is a binary file, not text; import takes "
+                                              "plain-text articles"),
+])
+def test_import_refuses_empty_and_binary_files(tmp_path: Path, data: bytes, message: str) -> None:
+    path = raw(tmp_path, data)
+    with pytest.raises(ContentError) as caught:
+        parse_raw(path, data, PUBLISHED)
+    assert str(caught.value) == f"{tmp_path}/{message}"
+
+
+def test_windows_1252_is_read_with_a_warning(tmp_path: Path) -> None:
+    path = raw(tmp_path, b"Budget passes in vote\n" + LEDE.encode() + b"\nThe mayor said \x93it is fair\x94 to all.\n")
+    article, warnings = parse_raw(path, path.read_bytes(), PUBLISHED)
+    assert warnings == [f"{path}:3: not UTF-8; read as Windows-1252 (check quotes and accents, then save the "
+                        "file as UTF-8)"]
+    assert "“it is fair”" in article.paragraphs[-1]
+
+
+def test_bom_crlf_other_scripts_long_paragraphs_and_odd_quotes_import_and_build(tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    long_paragraph = ("Mayor Anna Lindqvist said the plan, " * 600).strip() + " was fine."
+    text = ("\ufeffЗеленський зустрівся з мером\r\n" + LEDE + "\r\n"
+            "Президент Володимир Зеленський said \"we will \u201cwin\u201d and he left.\r\n"
+            "She said ‘no and “maybe and then 'yes'.\r\n" + long_paragraph + "\r\n")
+    source = raw(tmp_path, text.encode("utf-8"), "cyrillic.txt")
+    assert main(["--root", str(root), "import", "--published", "2024-03-07", str(source)]) == 0
+    article = next((root / "content" / "articles").glob("*.md"))
+    assert article.name.startswith("zelenskii-zustrivsia")
+    assert "\r" not in article.read_text() and "\ufeff" not in article.read_text()
+    report = build(load_config(root))
+    assert not report.errors
+    assert (root / "site" / "articles" / article.name.replace(".md", ".html")).exists()
+
+
+def test_an_article_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    from sitegen.content import parse_article
+
+    path = tmp_path / "huge.md"
+    data = b"---\ntitle: Huge\npublished: 2024-03-07\n---\n\n" + b"word " * 4_200_000
+    path.write_bytes(data)
+    with pytest.raises(ContentError) as caught:
+        parse_article(path)
+    assert str(caught.value) == f"{path}:1: the file is {len(data):,} bytes; articles over 20,000,000 bytes are refused"
+
+
+def test_ten_megabyte_article_under_the_limit_parses(tmp_path: Path) -> None:
+    from sitegen.content import parse_article
+
+    path = tmp_path / "big.md"
+    path.write_bytes(b"---\ntitle: Big\npublished: 2024-03-07\n---\n\n" + (b"word " * 200 + b"\n\n") * 10_000)
+    assert parse_article(path).title == "Big"
+
+
+def test_alias_bomb_is_refused_with_its_line(tmp_path: Path) -> None:
+    from sitegen.content import parse_article
+
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    path = tmp_path / "bomb.md"
+    path.write_text(f"---\ntitle: T\npublished: 2024-03-07\n{bomb}---\n\nx\n")
+    with pytest.raises(ContentError) as caught:
+        parse_article(path)
+    assert str(caught.value).startswith(f"{path}:5: aliases (*name) are not allowed here; write the value out")
+
+
+def test_two_raw_files_with_the_same_headline_get_distinct_slugs(tmp_path: Path) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    first = raw(tmp_path, f"Budget passes in vote\n{LEDE}\n".encode(), "a.txt")
+    second = raw(tmp_path, f"Budget passes in vote\n{LEDE} Another outlet.\n".encode(), "b.txt")
+    assert main(["--root", str(root), "import", "--published", "2024-03-07", str(first), str(second)]) == 0
+    names = sorted(p.name for p in (root / "content" / "articles").glob("*.md"))
+    assert names == ["budget-passes-in-vote-2.md", "budget-passes-in-vote.md"]
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("entities.yaml", "entities:\n  - name: X\n    kind: planet\n",
+     "entities.yaml:2: X: kind must be one of person, organization, place (or set `not_entity: true`)"),
+    ("entities.yaml", "entities: [\n", "entities.yaml:2: "),
+    ("topics.yaml", "topics:\n  - name: Peace\n    terms: []\n",
+     "topics.yaml:2: Peace: `terms:` must be a non-empty list of words"),
+    ("topics.yaml", "topics:\n  - description: no name\n", "topics.yaml:2: entry 1 of `topics:` needs a `name:`"),
+])
+def test_malformed_knowledge_base_files(tmp_path: Path, name: str, text: str, message: str) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / name).write_text(text)
+    with pytest.raises(ContentError) as caught:
+        load_knowledge_base(load_config(root))
+    assert str(caught.value).startswith(f"{root / 'content' / name.split(':')[0]}".rsplit("/", 1)[0] + "/" + message)
+
+
+def test_one_bad_article_others_build_and_exit_status_says_so(tmp_path: Path, nlp, capsys) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    articles = root / "content" / "articles"
+    (articles / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-03-07\n---\n\n{LEDE}\n")
+    (articles / "bad.md").write_text("---\ntitle: Bad\npublished: 2025-02-30\n---\n\nBody.\n")
+    assert main(["--root", str(root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {articles / 'bad.md'}:3: not a valid date (day is out of range for month); use YYYY-MM-DD" in err
+    assert (root / "site" / "articles" / "good.html").exists()
+    assert not (root / "site" / "articles" / "bad.html").exists()
+
+
+def test_strict_fails_on_warnings(tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    articles = root / "content" / "articles"
+    for slug in ("one", "two"):  # the same headline twice is a warning
+        (articles / f"{slug}.md").write_text(f"---\ntitle: Same\npublished: 2024-03-07\n---\n\n{LEDE}\n")
+    assert main(["--root", str(root), "build"]) == 0
+    assert main(["--root", str(root), "build", "--strict"]) == 1
+
+
+def test_a_failed_build_leaves_the_previous_site(tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / "articles" / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-03-07\n---\n\n{LEDE}\n")
+    assert main(["--root", str(root), "build"]) == 0
+    before = (root / "site" / "index.html").read_text()
+    (root / "templates").mkdir()
+    (root / "templates" / "index.html").write_text("{% for %}")
+    assert main(["--root", str(root), "build"]) == 1
+    assert (root / "site" / "index.html").read_text() == before
+
+
+def test_usage_errors_exit_2(capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["import"])
+    assert caught.value.code == 2
+    assert main([]) == 2
