@@ -1,0 +1,70 @@
+"""Property-based tests: for arbitrary text, import and annotate never raise; anchors occur in the text;
+annotating twice gives identical files; building twice gives byte-identical sites."""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.annotate import annotate
+from sitegen.annotate.anchors import locate
+from sitegen.annotate.store import from_yaml, to_yaml
+from sitegen.errors import ContentError
+from sitegen.ingest import parse_raw
+from sitegen.model import Article, KnowledgeBase
+from sitegen.text import article_text
+
+NEWSY = st.sampled_from(["Putin", "said", "“", "”", "\"", "'", "‘", "’", "on Thursday", "last week", "2014",
+                         "President", "Zelenskyy", "Зеленський", "\n", "\n\n", ".", ",", ":", "<script>", "*", "#",
+                         "[x](javascript:y)", "Mr", "he", "told", "MOSCOW:", "February 12", "ago", "three years"])
+TEXT = st.lists(st.one_of(NEWSY, st.text(min_size=1, max_size=12)), max_size=60).map(" ".join)
+PUBLISHED = dt.date(2025, 2, 27)
+
+
+@settings(max_examples=80, deadline=None)
+@given(TEXT)
+def test_import_never_raises_anything_but_a_content_error(text: str) -> None:
+    try:
+        parse_raw(Path("x.txt"), text.encode("utf-8", "surrogatepass"), PUBLISHED)
+    except ContentError:
+        pass
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TEXT, body=TEXT)
+def test_annotate_never_raises_anchors_occur_and_output_is_stable(nlp, title: str, body: str) -> None:
+    article = Article(slug="p", path=Path("p.md"), title=title.strip() or "T", published=PUBLISHED, body=body,
+                      body_line=1)
+    first = annotate(article, KnowledgeBase(), nlp)
+    text = article_text(article)
+    for entry in (*first.quotes, *first.dates):
+        assert locate(text, entry.anchor) is not None
+    yaml_text = to_yaml(first, "v")
+    assert to_yaml(annotate(article, KnowledgeBase(), nlp), "v") == yaml_text
+    assert to_yaml(from_yaml(yaml_text, Path("p.yaml")), "v") == yaml_text
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=TEXT)
+def test_building_twice_gives_identical_sites(tmp_path_factory, nlp, body: str) -> None:
+    from sitegen.build import build
+    from sitegen.config import load_config
+
+    from .conftest import make_site
+
+    root = make_site(tmp_path_factory.mktemp("prop"), with_seeds=False)
+    text = body.replace("---", "- - -") or "x"
+    (root / "content" / "articles" / "p.md").write_text(f"---\ntitle: T\npublished: 2025-02-27\n---\n\n{text}\n")
+    build(load_config(root))
+    first = root / "first-build"
+    shutil.copytree(root / "site", first)
+    build(load_config(root))
+    comparison = filecmp.dircmp(first, root / "site")
+    assert not comparison.diff_files and not comparison.left_only and not comparison.right_only
+    for sub in comparison.subdirs.values():
+        assert not sub.diff_files
