@@ -41,7 +41,8 @@ def hostile_site(root: Path) -> Path:
     articles = site / "content" / "articles"
     for index, payload in enumerate(PAYLOADS):
         front = (f"title: {json.dumps(payload + ' headline xsspayload')}\npublished: 2024-03-0{1 + index % 9}\n"
-                 f"outlet: {json.dumps(payload)}\nstory: hostile-{index}\ntopics: [{json.dumps(payload)}]\ndateline: {json.dumps(payload)}\n")
+                 f"outlet: {json.dumps(payload)}\nstory: hostile-{index}\ntopics: [{json.dumps(payload)}]\n"
+                 f"dateline: {json.dumps(payload)}\n")
         body = (f"Mayor Anna Lindqvist said: \"{payload} xsspayload\" on Tuesday.\n\n"
                 f"{payload}\n\nCouncillor {payload} Berg told reporters \"{joined}\".\n")
         (articles / f"hostile-{index}.md").write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
