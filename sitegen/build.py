@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from sitegen.annotate.run import AnnotateReport, annotate_site, annotation_path, read_annotations
+from sitegen.annotate.run import AnnotateReport, annotate_site
 from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
@@ -50,13 +50,9 @@ def build(site: Site) -> BuildReport:
     articles, report.errors = load_articles(site)
     _check_duplicate_titles(articles, report)
     kb = load_knowledge_base(site)
-    report.annotated = annotate_site(articles, kb, site.annotations_dir)
+    report.annotated = annotate_site(articles, kb, site.annotations_dir, cache=site.cache_dir / "annotations")
     report.errors += report.annotated.errors
-    annotations = []
-    for article in articles:
-        stored = read_annotations(annotation_path(site.annotations_dir, article.slug))
-        if stored is not None:
-            annotations.append(visible(stored))
+    annotations = [visible(a) for _, a in sorted(report.annotated.annotations.items())]
     digest = link(articles, annotations, kb, site.story_window_days)
     files = render_site(digest, site)
     files.update(build_index(digest))

@@ -243,6 +243,11 @@ class Site:
         return self.root / self.content_dir / "annotations"
 
     @property
+    def cache_dir(self) -> Path:
+        """Content-hash caches that make rebuilds fast; safe to delete at any time."""
+        return self.root / ".sitegen-cache"
+
+    @property
     def out(self) -> Path:
         """Absolute output folder."""
         return self.root / self.output_dir

@@ -7,7 +7,6 @@ import html
 import itertools
 import json
 import math
-import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -65,10 +64,12 @@ def page_url(kind: str, slug: str) -> str:
 
 
 def relative(from_path: str, to_path: str) -> str:
-    """A link from one page to another that works under any base path and from disk."""
-    target, _, anchor = to_path.partition("#")
-    link = posixpath.relpath(target, posixpath.dirname(from_path) or ".")
-    return link + (f"#{anchor}" if anchor else "")
+    """A link from one page to another that works under any base path and from disk.
+
+    Both are paths from the site root; climbing to the root and down again is always right and
+    much cheaper than posixpath.relpath, which the build would call a million times.
+    """
+    return "../" * from_path.count("/") + to_path
 
 
 class Linker:
@@ -93,42 +94,48 @@ class Linker:
         return page_url(kind, slug)
 
 
-def _spans(block: Block, article: Article, annotations: Annotations, text: str, linker: Linker,
-           page_path: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, opening tag, closing tag) of every annotation inside one block, nested or skipped."""
-    block_end = block.start + len(block.text)
-    spans: list[tuple[int, int, str, str]] = []
+Span = tuple[int, int, str, str]
+
+
+def _spans(article: Article, annotations: Annotations, text: str, linker: Linker, page_path: str) -> list[Span]:
+    """(start, end, opening tag, closing tag) of every annotation in the article, nested or left out."""
+    spans: list[Span] = []
     for index, quote in enumerate(annotations.quotes):
         where = locate(text, quote.anchor)
-        if where and block.start <= where[0] < block_end:
+        if where:
             who = html.escape(quote.speaker or "unattributed", quote=True)
             spans.append((where[0], where[1], f'<q class="quote {quote.kind}" id="q{index}" data-speaker="{who}" '
                                               f'title="{who}">', "</q>"))
     for date in annotations.dates:
         where = locate(text, date.anchor)
-        if where and block.start <= where[0] < block_end:
+        if where:
             value = html.escape(date.value, quote=True)
             spans.append((where[0], where[1], f'<time datetime="{value}" title="{value}">', "</time>"))
+    links: dict[str, str] = {}
     for entity in annotations.entities:
         key = linker.page_of.get((article.slug, entity.name))
-        if not key:
-            continue
-        href = html.escape(relative(page_path, linker.entity_path(key)), quote=True)
-        for form in sorted(entity.mentions, key=len, reverse=True):
-            for match in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", block.text):
-                spans.append((block.start + match.start(), block.start + match.end(),
-                              f'<a class="entity {entity.kind}" href="{href}">', "</a>"))
+        if key:
+            href = html.escape(relative(page_path, linker.entity_path(key)), quote=True)
+            for form in entity.mentions:
+                links.setdefault(form, f'<a class="entity {entity.kind}" href="{href}">')
+    if links:
+        pattern = "|".join(re.escape(f) for f in sorted(links, key=lambda f: (-len(f), f)))
+        for match in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text):
+            spans.append((match.start(), match.end(), links[match.group(0)], "</a>"))
     spans.sort(key=lambda s: (s[0], -s[1]))
-    kept: list[tuple[int, int, str, str]] = []
-    for span in spans:  # keep properly nested spans only; an entity inside a quote is fine
-        crossing = any(k[0] < span[0] < k[1] < span[1] or (k[0] == span[0] and k[1] == span[1]) for k in kept)
-        inside_link = any(k[0] <= span[0] and span[1] <= k[1] and k[2].startswith("<a") for k in kept)
+    kept: list[Span] = []
+    open_spans: list[Span] = []  # kept spans that may still contain the next one
+    for span in spans:
+        open_spans = [k for k in open_spans if k[1] > span[0]]
+        crossing = any(k[1] < span[1] or (k[0] == span[0] and k[1] == span[1]) for k in open_spans)
+        inside_link = any(k[2].startswith("<a") for k in open_spans)
         if not crossing and not (inside_link and span[2].startswith("<a")):
             kept.append(span)
+            open_spans.append(span)
     return kept
 
 
-def _annotated_text(piece: str, start: int, spans: list[tuple[int, int, str, str]]) -> str:
+def _annotated_text(piece: str, start: int, spans: list[Span]) -> str:
     """Escaped text of one piece with the annotation tags that fall in it (closed at its end)."""
     end = start + len(piece)
     inside = [s for s in spans if s[0] < end and s[1] > start]
@@ -148,7 +155,7 @@ def _annotated_text(piece: str, start: int, spans: list[tuple[int, int, str, str
     return "".join(out)
 
 
-def _inline_html(block: Block, spans: list[tuple[int, int, str, str]]) -> str:
+def _inline_html(block: Block, spans: list[Span]) -> str:
     if block.inline is None:
         return _annotated_text(block.text, block.start, spans)
     children = block.inline.children or []
@@ -180,11 +187,13 @@ def article_html(article: Article, annotations: Annotations, linker: Linker, pag
     from sitegen.text import article_text
 
     text = article_text(article)
+    spans = _spans(article, annotations, text, linker, page_path)
     parts = []
     for block in blocks(article):
         if block.kind in ("title", "dateline"):
             continue
-        inner = _inline_html(block, _spans(block, article, annotations, text, linker, page_path))
+        end = block.start + len(block.text)
+        inner = _inline_html(block, [s for s in spans if block.start <= s[0] < end])
         tag = block.kind if re.fullmatch(r"h[1-6]|p", block.kind) else "p"
         tag = "h3" if tag in ("h1", "h2") else tag  # the page's h1 is the headline
         parts.append(f"<{tag}>{inner}</{tag}>")
@@ -197,7 +206,8 @@ def title_html(article: Article, annotations: Annotations, linker: Linker, page_
 
     text = article_text(article)
     block = next(blocks(article))
-    spans = [s for s in _spans(block, article, annotations, text, linker, page_path) if not s[2].startswith("<a")]
+    spans = [s for s in _spans(article, annotations, text, linker, page_path)
+             if not s[2].startswith("<a") and s[1] <= len(block.text)]
     return Markup(_annotated_text(block.text, block.start, spans))
 
 

@@ -94,11 +94,15 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[N
                 uf.union(node, by_form[key])
             else:
                 by_form[key] = node
-    names = sorted(full_names)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            if _same_person(a, b):
-                uf.union(full_names[a][0], full_names[b][0])
+    by_first: dict[str, list[str]] = defaultdict(list)  # only names with the same first name can match
+    for name in sorted(full_names):
+        if " " in name:
+            by_first[_translit(name.split()[0])].append(name)
+    for names in by_first.values():
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                if _same_person(a, b):
+                    uf.union(full_names[a][0], full_names[b][0])
     for known in kb.entities:
         nodes: list[NodeKey] = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
                  if (known.kind or "", _form(f)) in by_form]
@@ -200,13 +204,18 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     for slugs in by_story.values():
         for other in slugs[1:]:
             uf.union(slugs[0], other)
-    free = [a for a in articles if not a.story]
+    free = sorted((a for a in articles if not a.story), key=lambda a: (a.published, a.slug))
+    long_quotes: dict[str, list[str]] = defaultdict(list)
+    for quote in quotes:
+        if len(quote.text.split()) >= 5:
+            long_quotes[quote.article].append(quote.text.casefold())
     for i, a in enumerate(free):
         for b in free[i + 1:]:
-            if abs((a.published - b.published).days) > window:
-                continue
-            shared = len(entity_sets[a.slug] & entity_sets[b.slug])
-            if shared >= MIN_SHARED_ENTITIES or _share_quote(a.slug, b.slug, quotes):
+            if (b.published - a.published).days > window:
+                break  # sorted by date: nothing later is within the window either
+            shared = entity_sets[a.slug] & entity_sets[b.slug]
+            if len(shared) >= MIN_SHARED_ENTITIES or (shared and _share_quote(long_quotes[a.slug],
+                                                                               long_quotes[b.slug])):
                 uf.union(a.slug, b.slug)
     groups: dict[object, list[Article]] = defaultdict(list)
     for article in articles:
@@ -214,10 +223,8 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     return list(groups.values())
 
 
-def _share_quote(a: str, b: str, quotes: list[QuoteRef]) -> bool:
-    mine = [q.text for q in quotes if q.article == a and len(q.text.split()) >= 5]
-    theirs = [q.text for q in quotes if q.article == b and len(q.text.split()) >= 5]
-    return any(fuzz.partial_ratio(x.casefold(), y.casefold()) >= VARIANT_SCORE for x in mine for y in theirs)
+def _share_quote(mine: list[str], theirs: list[str]) -> bool:
+    return any(fuzz.partial_ratio(x, y) >= VARIANT_SCORE for x in mine for y in theirs)
 
 
 def _summary(article: Article) -> str:
@@ -257,8 +264,8 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     """Cross-link articles and annotations into the digest the renderer shows."""
     by_slug = {a.slug: a for a in articles}
     ordered = sorted(articles, key=lambda a: (a.published, a.slug), reverse=True)
-    annotations = [a for a in annotations if a.article in by_slug]
-    annotations.sort(key=lambda a: [x.slug for x in ordered].index(a.article))
+    position = {a.slug: index for index, a in enumerate(ordered)}
+    annotations = sorted((a for a in annotations if a.article in by_slug), key=lambda a: position[a.article])
     pages, page_of = _entity_pages(by_slug, annotations, kb)
     quotes = _quotes(by_slug, annotations, page_of)
     entity_sets: dict[str, set[str]] = defaultdict(set)

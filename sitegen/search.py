@@ -1,33 +1,36 @@
-"""Search: lunr.py indexes built at build time, read by lunr.js in the browser, online and from disk.
+"""Search: lunr indexes built at build time, read by lunr.js in the browser, online and from disk.
 
-Two tiers keep what a reader downloads small: a default index over what readers search most
-(headline, lead, people, organizations, places, topics, outlet), loaded with every page, and a
-full-text index of article bodies, loaded only when the reader asks for it. Both are JavaScript
-files loaded with <script> (browsers refuse fetch() of local files under file://), with short refs
-and no positional metadata; the documents shown in results live in a third, minimal file.
+Tiers keep what a reader downloads small. The default index covers what readers search most
+(headline, people, organizations, places, topics, outlet) with short refs and no positional
+metadata. Full text (lead and body) is a second tier, split into shards of documents that the page
+loads one after another only when the reader asks for it. Every file is JavaScript loaded with a
+<script> tag, because browsers refuse fetch() of local files under file://; the documents shown in
+results are a third, minimal file. Nothing is loaded until the reader starts searching.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from lunr import lunr
-
+from sitegen import search_index
 from sitegen.model import Digest
 from sitegen.render import json_for_script, page_url
 
-DEFAULT_FIELDS = [
+DEFAULT_FIELDS: list[dict[str, Any]] = [
     {"field_name": "title", "boost": 10},
     {"field_name": "person", "boost": 6},
     {"field_name": "organization", "boost": 4},
     {"field_name": "place", "boost": 4},
     {"field_name": "topic", "boost": 3},
     {"field_name": "outlet", "boost": 2},
-    {"field_name": "lead", "boost": 1},
 ]
-SNIPPET_CHARS = 240
+FULLTEXT_FIELDS: list[dict[str, Any]] = [{"field_name": "lead", "boost": 2}, {"field_name": "body", "boost": 1}]
+SNIPPET_CHARS = 160
+SHARD_SIZE = 1000
 
 
 def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
@@ -53,41 +56,52 @@ def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[st
 
     for story in digest.stories:
         people = [forms_of[f"person/{p}"] for p in story.people]
-        add("story", story.title, f"stories/{story.slug}.html", story.published.isoformat(), "",
-            story.summary, lead=story.summary, person=" ".join(people))
+        ref = add("story", story.title, f"stories/{story.slug}.html", story.published.isoformat(), "",
+                  story.summary, person=" ".join(people))
+        bodies.append({"id": ref, "lead": story.summary, "body": ""})
     for article in digest.articles:
         entities = article_entities[article.slug]
         lead = next((p for p in article.body.split("\n\n") if p and not p.startswith("#")), "")
         ref = add("article", article.title, f"articles/{article.slug}.html", article.published.isoformat(),
-                  article.outlet or "", lead, lead=lead, person=" ".join(entities["person"]),
+                  article.outlet or "", lead, person=" ".join(entities["person"]),
                   organization=" ".join(entities["organization"]), place=" ".join(entities["place"]),
                   topic=" ".join(topics_of[article.slug]))
-        bodies.append({"id": ref, "body": article.body})
+        bodies.append({"id": ref, "lead": lead, "body": article.body})
     for entity in digest.entities:
-        field = {"person": "person", "organization": "organization", "place": "place"}[entity.kind]
         add(entity.kind, entity.name, page_url(entity.kind, entity.slug), "", "",
-            ", ".join(entity.roles) or f"{len(entity.articles)} article(s)", **{field: forms_of[
-                f"{entity.kind}/{entity.slug}"]}, lead=" ".join(entity.roles))
+            ", ".join(entity.roles) or f"{len(entity.articles)} article(s)",
+            **{entity.kind: forms_of[f"{entity.kind}/{entity.slug}"]})
     for topic in digest.topics:
         add("topic", topic.topic.name, f"topics/{topic.topic.slug}.html", "", "", topic.topic.description,
-            topic=topic.topic.name + " " + " ".join(topic.topic.terms), lead=topic.topic.description)
+            topic=topic.topic.name + " " + " ".join(topic.topic.terms))
     return docs, records, bodies
 
 
-def build_index(digest: Digest) -> dict[str, str]:
+def _shard(documents: list[dict[str, str]]) -> dict[str, Any]:
+    return search_index.build(FULLTEXT_FIELDS, documents)
+
+
+def build_index(digest: Digest, workers: int | None = None) -> dict[str, str]:
     """The search files of the site: {path: JavaScript text}."""
     docs, records, bodies = search_documents(digest)
-    for record in records:
-        for field in DEFAULT_FIELDS:
-            record.setdefault(str(field["field_name"]), "")
-    # lunr cannot index nothing; an empty digest gets null indexes, which the page reports.
-    default = lunr(ref="id", fields=DEFAULT_FIELDS, documents=records).serialize() if records else None
-    fulltext = lunr(ref="id", fields=["body"], documents=bodies).serialize() if bodies else None
-    return {
+    # lunr cannot index nothing; an empty digest gets a null index, which the page reports.
+    default = search_index.build(DEFAULT_FIELDS, records) if records else None
+    shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
+    workers = workers or min(len(shards), os.cpu_count() or 1)
+    if workers > 1 and len(shards) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            built = list(pool.map(_shard, shards))
+    else:
+        built = [_shard(shard) for shard in shards]
+    files = {
         "assets/search-docs.js": _script("SITEGEN_DOCS", docs),
-        "assets/search-index.js": _script("SITEGEN_INDEX", default),
-        "assets/search-fulltext.js": _script("SITEGEN_FULLTEXT", fulltext),
+        "assets/search-index.js": f"window.SITEGEN_SHARDS = {len(built)};\n" + _script("SITEGEN_INDEX", default),
     }
+    for number, shard in enumerate(built):
+        files[f"assets/search-fulltext-{number}.js"] = (
+            "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
+            f"window.SITEGEN_FULLTEXT[{number}] = {json_for_script(_stable(shard))};\n")
+    return files
 
 
 def _script(name: str, value: Any) -> str:

@@ -6,10 +6,12 @@ offset in the annotated text always maps back to the same characters on the page
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -74,7 +76,15 @@ def blocks(article: Article) -> Iterator[Block]:
 
 def article_text(article: Article) -> str:
     """Title, dateline and body as plain text, blocks separated by blank lines."""
-    return BLOCK_SEPARATOR.join(block.text for block in blocks(article))
+    return _plain_text(article.title, article.dateline, article.body)
+
+
+@lru_cache(maxsize=20_000)
+def _plain_text(title: str, dateline: str | None, body: str) -> str:
+    # Every stage asks for it; parsing Markdown once per article and build is enough.
+    probe = Article(slug="", path=Path(), title=title, published=dt.date.min, body=body, body_line=0,
+                    dateline=dateline)
+    return BLOCK_SEPARATOR.join(block.text for block in blocks(probe))
 
 
 def text_sha256(text: str) -> str:

@@ -25,22 +25,66 @@ class StrictLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: dict[Any, Any] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.MarkedYAMLError(
-                    "while reading a mapping", node.start_mark,
-                    f"duplicate key {key!r} (first on line {seen[key].line + 1})", key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark
+        _refuse_duplicate_keys(self, node)
         return super().construct_mapping(node, deep=deep)
+
+
+def _refuse_duplicate_keys(loader: Any, node: Any) -> None:
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise yaml.MarkedYAMLError(
+                "while reading a mapping", node.start_mark,
+                f"duplicate key {key!r} (first on line {seen[key].line + 1})", key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark
+
+
+_CBase: Any = getattr(yaml, "CSafeLoader", None)
+FastStrictLoader: Any
+
+if _CBase is not None:
+    class _FastStrictLoader(_CBase):  # type: ignore[misc]
+        """The same rules on libyaml's parser (annotation files are large): aliases found in the
+        composed graph, duplicate keys in the constructor."""
+
+        def construct_document(self, node: Any) -> Any:
+            _refuse_aliases(node)
+            return super().construct_document(node)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            _refuse_duplicate_keys(self, node)
+            return super().construct_mapping(node, deep=deep)
+
+    FastStrictLoader = _FastStrictLoader
+else:  # pragma: no cover - PyYAML without libyaml
+    FastStrictLoader = StrictLoader
+
+
+def _refuse_aliases(root: Any) -> None:
+    """An alias makes the composed graph share a node: find one, iteratively (nesting may be deep)."""
+    seen: set[int] = set()
+    stack = [(root, root.start_mark)]  # (node, where it is referred to)
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            raise yaml.MarkedYAMLError("while reading", None,
+                                       "aliases (*name) are not allowed here; write the value out", where)
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):  # reversed: visit in document order, report the later use
+                stack.extend(((value, key.start_mark), (key, key.start_mark)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, node.start_mark) for item in reversed(node.value))
 
 
 def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     """Parse YAML text; errors become `path:line: message` with the offending line."""
     try:
-        return yaml.load(text, Loader=StrictLoader)
+        return yaml.load(text, Loader=FastStrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
@@ -48,7 +92,7 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         line_in_text = mark.line if mark else 0
         source = text.split("\n")[line_in_text] if text else ""
         problem = exc.problem or exc.context or "not valid YAML"
-        hint = _hint(problem)
+        hint = _hint(problem + ("\\t" if "\t" in source else ""))
         raise ContentError(path, first_line + line_in_text, f"{problem}{hint}", source) from None
     except yaml.YAMLError as exc:
         raise ContentError(path, first_line, f"not valid YAML ({exc})") from None

@@ -124,3 +124,12 @@ def test_screenshots_and_accessibility(browser, built_site: Path, width: int, he
         serious = [v for v in violations if v[1] in ("serious", "critical")]
         assert serious == [], (label, serious)
     context.close()
+
+
+def test_full_text_tier_loads_on_request(page, base: str) -> None:
+    # "bloodshed" occurs only in an article body, never in a headline, name or topic the default index holds.
+    assert search(page, base, "bloodshed") == []
+    page.check("#fulltext")
+    page.wait_for_function("/result/.test(document.getElementById('search-message').textContent)")
+    titles = page.locator("#search-results a.result-title").all_inner_texts()
+    assert any(t.startswith("Moscow-Kyiv peace deal") for t in titles), titles

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,11 +11,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sitegen.annotate import ANNOTATOR_VERSION, annotate_doc, load_pipeline
-from sitegen.annotate.store import from_yaml, merge_corrections, to_yaml
+from sitegen.annotate.store import from_data, from_yaml, merge_corrections, to_yaml
 from sitegen.errors import ContentError
 from sitegen.model import Annotations, Article, KnowledgeBase
-from sitegen.storage import write_if_changed
+from sitegen.storage import atomic_write_text, write_if_changed
 from sitegen.text import article_text, text_sha256
+from sitegen.yamlio import load_yaml
 
 
 @dataclass
@@ -24,6 +27,8 @@ class AnnotateReport:
     fresh: list[str] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
     words: int = 0
+    annotations: dict[str, Annotations] = field(default_factory=dict)
+    """Every article's current annotations (fresh ones read, stale ones just made)."""
 
 
 def annotation_path(annotations_dir: Path, slug: str) -> Path:
@@ -31,11 +36,32 @@ def annotation_path(annotations_dir: Path, slug: str) -> Path:
     return annotations_dir / f"{slug}.yaml"
 
 
-def read_annotations(path: Path) -> Annotations | None:
-    """The annotation file at `path`, or None when there is none."""
+def read_annotations(path: Path, cache: Path | None = None) -> Annotations | None:
+    """The annotation file at `path`, or None when there is none.
+
+    With a cache folder, the parsed data is kept as JSON keyed by the file's hash: JSON reads ten
+    times faster than YAML, and a file an editor changed has a new hash, so it is parsed again.
+    """
     if not path.exists():
         return None
-    return from_yaml(path.read_text(encoding="utf-8"), path)
+    raw = path.read_bytes()
+    if cache is None:
+        return from_yaml(raw.decode("utf-8"), path)
+    digest = hashlib.sha256(raw).hexdigest()
+    cached = cache / f"{path.stem}.json"
+    if cached.exists():
+        try:
+            entry = json.loads(cached.read_text(encoding="utf-8"))
+            if entry.get("sha256") == digest:
+                return from_data(entry["data"], path, [])
+        except (ValueError, KeyError, ContentError):
+            pass  # a damaged cache entry is simply rebuilt
+    text = raw.decode("utf-8")
+    data = load_yaml(text, path)
+    annotations = from_data(data, path, text.split("\n"))
+    cache.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(cached, json.dumps({"sha256": digest, "data": data}, default=str, sort_keys=True))
+    return annotations
 
 
 def is_stale(article: Article, previous: Annotations | None) -> bool:
@@ -44,21 +70,22 @@ def is_stale(article: Article, previous: Annotations | None) -> bool:
 
 
 def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: Path, *,
-                  force: bool = False) -> AnnotateReport:
+                  force: bool = False, cache: Path | None = None) -> AnnotateReport:
     """Annotate every article that is new or changed (all of them with `force`)."""
     report = AnnotateReport()
     todo: list[tuple[Article, Annotations | None]] = []
     for article in articles:
         path = annotation_path(annotations_dir, article.slug)
         try:
-            previous = read_annotations(path)
+            previous = read_annotations(path, cache)
         except ContentError as exc:
             report.errors.append(exc)
             continue
-        if force or is_stale(article, previous):
+        if force or previous is None or is_stale(article, previous):
             todo.append((article, previous))
         else:
             report.fresh.append(article.slug)
+            report.annotations[article.slug] = previous
     if not todo:
         return report
     nlp = load_pipeline()
@@ -68,6 +95,7 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
         machine = annotate_doc(article, text, doc, kb)
         merged = merge_corrections(machine, previous, text)
         write_if_changed(annotation_path(annotations_dir, article.slug), to_yaml(merged, ANNOTATOR_VERSION))
+        report.annotations[article.slug] = merged
         report.written.append(article.slug)
         report.words += len(text.split())
         progress.update()

@@ -75,10 +75,13 @@ def _date(date: DateRef) -> dict[str, Any]:
 
 def from_yaml(text: str, path: Path) -> Annotations:
     """Parse an annotation file; schema problems name the file and the entry's line."""
-    data = load_yaml(text, path)
+    return from_data(load_yaml(text, path), path, text.split("\n"))
+
+
+def from_data(data: Any, path: Path, lines: list[str]) -> Annotations:
+    """Annotations from the file's parsed data (also what the build cache keeps, as JSON)."""
     if not isinstance(data, dict):
         raise ContentError(path, 1, "an annotation file must be a mapping (article:, text_sha256:, people: ...)")
-    lines = text.split("\n")
     entities = []
     for kind in ENTITY_KINDS:
         for item in _list(data, GROUPS[kind], path, lines):

@@ -5,24 +5,54 @@
   var root = (script && script.getAttribute("data-root")) || "";
   var FIELD_ALIASES = { people: "person", persons: "person", places: "place", organizations: "organization",
                         orgs: "organization", org: "organization", topics: "topic", outlets: "outlet", headline: "title" };
-  var defaultIndex = null, fulltextIndex = null, docs = {};
+  var defaultIndex = null, fulltextIndexes = null, docs = {};
+  var loading = null, waiting = [];
 
-  function ready() {
-    if (!window.lunr || !window.SITEGEN_INDEX || !window.SITEGEN_DOCS) { return false; }  // null when the digest is empty
-    if (!defaultIndex) {
-      defaultIndex = window.lunr.Index.load(window.SITEGEN_INDEX);
-      window.SITEGEN_DOCS.forEach(function (d) { docs[d.r] = d; });
-    }
-    return true;
+  function loadScript(src, then) {
+    var tag = document.createElement("script");
+    tag.src = root + src;
+    tag.onload = then;
+    tag.onerror = function () { then(new Error("could not load " + src)); };
+    document.head.appendChild(tag);
   }
 
+  /* Nothing is loaded with the page: lunr.js and the default index come when search is first used. */
+  function whenReady(then) {
+    if (defaultIndex || window.SITEGEN_INDEX === null) { then(); return; }
+    waiting.push(then);
+    if (loading) { return; }
+    loading = true;
+    var files = ["assets/lunr.js", "assets/search-docs.js", "assets/search-index.js"];
+    (function next(i) {
+      if (i === files.length) {
+        if (window.SITEGEN_INDEX) {
+          defaultIndex = window.lunr.Index.load(window.SITEGEN_INDEX);
+          window.SITEGEN_DOCS.forEach(function (d) { docs[d.r] = d; });
+        }
+        waiting.splice(0).forEach(function (fn) { fn(); });
+        return;
+      }
+      loadScript(files[i], function () { next(i + 1); });
+    })(0);
+  }
+
+  function ready() { return Boolean(defaultIndex); }
+
+  /* Full text is split into shards, loaded one after another the first time the reader asks. */
   function loadFulltext(then) {
-    if (fulltextIndex) { then(); return; }
-    if (window.SITEGEN_FULLTEXT) { fulltextIndex = window.lunr.Index.load(window.SITEGEN_FULLTEXT); then(); return; }
-    var tag = document.createElement("script");
-    tag.src = root + "assets/search-fulltext.js";
-    tag.onload = function () { fulltextIndex = window.lunr.Index.load(window.SITEGEN_FULLTEXT); then(); };
-    document.head.appendChild(tag);
+    if (fulltextIndexes) { then(); return; }
+    var count = window.SITEGEN_SHARDS || 0;
+    var loaded = [];
+    (function next(i) {
+      if (i === count) { fulltextIndexes = loaded; then(); return; }
+      loadScript("assets/search-fulltext-" + i + ".js", function () {
+        if (window.SITEGEN_FULLTEXT && window.SITEGEN_FULLTEXT[i]) {
+          loaded.push(window.lunr.Index.load(window.SITEGEN_FULLTEXT[i]));
+          window.SITEGEN_FULLTEXT[i] = null;  // the parsed index is all we keep
+        }
+        next(i + 1);
+      });
+    })(0);
   }
 
   function normalise(query) {
@@ -37,11 +67,16 @@
     if (!q) { return { results: [] }; }
     try {
       var found = defaultIndex.search(q);
-      if (withFulltext && fulltextIndex) {
+      if (withFulltext && fulltextIndexes) {
         var seen = {};
         found.forEach(function (r) { seen[r.ref] = true; });
         var bodyQuery = q.replace(/(^|\s)([+-]?)\w+:/g, "$1$2");
-        fulltextIndex.search(bodyQuery).forEach(function (r) { if (!seen[r.ref]) { found.push(r); } });
+        var extra = [];
+        fulltextIndexes.forEach(function (index) {
+          index.search(bodyQuery).forEach(function (r) { if (!seen[r.ref]) { seen[r.ref] = true; extra.push(r); } });
+        });
+        extra.sort(function (a, b) { return b.score - a.score; });
+        found = found.concat(extra);
       }
       return { results: found.map(function (r) { return docs[r.ref]; }).filter(Boolean) };
     } catch (error) {
@@ -97,7 +132,7 @@
     var active = -1;
     function items() { return box.querySelectorAll("[role=option]"); }
     function show() {
-      if (!ready()) { return; }
+      if (!ready()) { whenReady(show); return; }
       var outcome = run(input.value, false);
       box.textContent = "";
       active = -1;
@@ -125,6 +160,7 @@
       options[active].setAttribute("aria-selected", "true");
       input.setAttribute("aria-activedescendant", options[active].id);
     }
+    input.addEventListener("focus", function () { whenReady(function () {}); });
     input.addEventListener("input", show);
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown") { event.preventDefault(); move(1); }
@@ -143,7 +179,11 @@
     var box = document.getElementById("fulltext");
     if (!list) { return; }
     function render() {
-      if (!ready()) { message.textContent = "The search index is missing; rebuild the site."; return; }
+      if (!ready()) {
+        if (window.SITEGEN_INDEX === null) { message.textContent = "Nothing to search yet."; return; }
+        whenReady(render);
+        return;
+      }
       var outcome = run(input.value, box && box.checked);
       list.textContent = "";
       if (outcome.error) { message.textContent = outcome.error; return; }
@@ -153,8 +193,13 @@
     var params = new URLSearchParams(window.location.search);
     if (params.get("q")) { input.value = params.get("q"); }
     input.addEventListener("input", render);
-    if (box) { box.addEventListener("change", function () { if (box.checked) { loadFulltext(render); } else { render(); } }); }
-    render();
+    if (box) {
+      box.addEventListener("change", function () {
+        if (box.checked) { message.textContent = "Loading full text…"; whenReady(function () { loadFulltext(render); }); }
+        else { render(); }
+      });
+    }
+    whenReady(render);
   }
 
   document.addEventListener("keydown", function (event) {
