@@ -76,25 +76,35 @@ def substitution(rng: random.Random, entities: list[Entity], names: dict[str, li
     return mapping
 
 
-def rewrite(text: str, entities: list[Entity], mapping: dict[str, Entity]) -> tuple[str, dict[str, Entity]]:
-    used: dict[str, Entity] = {}
-    forms = sorted({(form, e.name) for e in entities for form in e.mentions}, key=lambda f: -len(f[0]))
-    for form, seed_name in forms:
-        target = mapping[seed_name]
-        short = target.name.split()[-1] if target.kind == "person" and " " not in form else target.name
-        pattern = re.compile(rf"(?<!\w){re.escape(form)}(?!\w)")
-        if pattern.search(text):
-            text = pattern.sub(short, text)
-            previous = used.get(target.name)
-            forms_now = set(previous.mentions if previous else ()) | {short, target.name}
-            used[target.name] = Entity(name=target.name, kind=target.kind, mentions=tuple(sorted(forms_now)),
-                                       role=target.role)
-    return text, used
+class Rewriter:
+    """Replaces every surface form of the seed entities in one pass of one compiled pattern."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        self.owner = {form: e.name for e in entities for form in e.mentions}
+        forms = sorted(self.owner, key=lambda f: (-len(f), f))
+        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in forms) + r")(?!\w)")
+
+    def __call__(self, text: str, mapping: dict[str, Entity]) -> tuple[str, dict[str, Entity]]:
+        used: dict[str, set[str]] = {}
+        targets: dict[str, Entity] = {}
+
+        def replace(match: re.Match[str]) -> str:
+            form = match.group(0)
+            target = mapping[self.owner[form]]
+            short = target.name.split()[-1] if target.kind == "person" and " " not in form else target.name
+            used.setdefault(target.name, {target.name}).add(short)
+            targets[target.name] = target
+            return short
+
+        text = self.pattern.sub(replace, text)
+        return text, {name: Entity(name=name, kind=targets[name].kind, mentions=tuple(sorted(forms)),
+                                   role=targets[name].role) for name, forms in used.items()}
 
 
 def generate(count: int, out: Path, seed: int = 7) -> None:
     rng = random.Random(seed)
     paragraphs, titles, entities, quotes = seed_material(PROJECT)
+    rewrite = Rewriter(entities)
     names = pools(rng, people=max(200, count // 2), places=max(100, count // 5), orgs=max(60, count // 10))
     if out.exists():
         shutil.rmtree(out)
@@ -110,8 +120,8 @@ def generate(count: int, out: Path, seed: int = 7) -> None:
             paragraph = rng.choice(paragraphs)
             chosen.append(paragraph)
             words += len(paragraph.split())
-        body, used = rewrite("\n\n".join(chosen), entities, mapping)
-        title, used_in_title = rewrite(rng.choice(titles), entities, mapping)
+        body, used = rewrite("\n\n".join(chosen), mapping)
+        title, used_in_title = rewrite(rng.choice(titles), mapping)
         for name, entity in used_in_title.items():
             used.setdefault(name, entity)
         slug = f"a{index:05d}"
@@ -124,7 +134,7 @@ def generate(count: int, out: Path, seed: int = 7) -> None:
         text = article_text(article)
         found = []
         for quote in quotes:
-            exact, _ = rewrite(quote.anchor.exact, entities, mapping)
+            exact, _ = rewrite(quote.anchor.exact, mapping)
             position = text.find(exact)
             if position != -1 and quote.speaker:
                 speaker = mapping[quote.speaker].name if quote.speaker in mapping else None

@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 from sitegen import __version__
 from sitegen.config import load_config
@@ -54,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
                               description="Write content/annotations/<slug>.yaml for every article whose text "
                               "changed since its annotations were made. Editor corrections are kept.")
     ann.add_argument("--force", action="store_true", help="re-annotate every article")
+    ann.add_argument("--workers", type=int, help="processes to use (default: one per core)")
+    ann.add_argument("--dask-scheduler", metavar="ADDRESS",
+                     help="run annotation on an existing Dask cluster (tcp://host:8786); files are written here")
 
     bld = commands.add_parser("build", help="build site/ from content/",
                               description="Annotate what is stale, then render the site into the output folder.")
@@ -150,13 +154,34 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     site = load_config(args.root)
     articles, errors = load_articles(site)
     started = time.perf_counter()
-    report = annotate_site(articles, load_knowledge_base(site), site.annotations_dir, force=args.force)
+    if args.dask_scheduler:
+        report = _annotate_on_dask(args, site, articles)
+    else:
+        report = annotate_site(articles, load_knowledge_base(site), site.annotations_dir, force=args.force,
+                               workers=args.workers)
     seconds = time.perf_counter() - started
     for error in errors + report.errors:
         print(f"error: {error}", file=sys.stderr)
     rate = f", {report.words / seconds:,.0f} words/s" if report.written and seconds else ""
     print(f"annotated {len(report.written)}, up to date {len(report.fresh)}{rate}")
     return 1 if errors or report.errors else 0
+
+
+def _annotate_on_dask(args: argparse.Namespace, site: Any, articles: list[Any]) -> Any:
+    from sitegen.annotate.run import annotate_site
+    from sitegen.content import load_knowledge_base
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SitegenError("--dask-scheduler needs the `distributed` package: pip install 'sitegen[dask]'") from None
+    try:
+        client = Client(args.dask_scheduler, timeout="10s")
+    except OSError as exc:
+        raise SitegenError(f"cannot reach the Dask scheduler at {args.dask_scheduler}: {exc}") from None
+    with client:
+        return annotate_site(articles, load_knowledge_base(site), site.annotations_dir, force=args.force,
+                             executor=client.get_executor())
 
 
 def cmd_build(args: argparse.Namespace) -> int:

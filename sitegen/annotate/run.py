@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +72,8 @@ def is_stale(article: Article, previous: Annotations | None) -> bool:
 
 
 def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: Path, *,
-                  force: bool = False, cache: Path | None = None) -> AnnotateReport:
+                  force: bool = False, cache: Path | None = None, workers: int | None = None,
+                  executor: Executor | None = None) -> AnnotateReport:
     """Annotate every article that is new or changed (all of them with `force`)."""
     report = AnnotateReport()
     todo: list[tuple[Article, Annotations | None]] = []
@@ -88,16 +91,51 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
             report.annotations[article.slug] = previous
     if not todo:
         return report
-    nlp = load_pipeline()
-    texts = [article_text(article) for article, _ in todo]
-    progress = tqdm(total=len(todo), desc="annotating", unit="article", disable=not sys.stderr.isatty())
-    for (article, previous), text, doc in zip(todo, texts, nlp.pipe(texts, batch_size=16), strict=True):
-        machine = annotate_doc(article, text, doc, kb)
-        merged = merge_corrections(machine, previous, text)
+    machine = annotate_many([article for article, _ in todo], kb, workers=workers, executor=executor)
+    for (article, previous), annotations in zip(todo, machine, strict=True):
+        text = article_text(article)
+        merged = merge_corrections(annotations, previous, text)
         write_if_changed(annotation_path(annotations_dir, article.slug), to_yaml(merged, ANNOTATOR_VERSION))
         report.annotations[article.slug] = merged
         report.written.append(article.slug)
         report.words += len(text.split())
-        progress.update()
-    progress.close()
     return report
+
+
+CHUNK = 25
+
+
+def annotate_chunk(articles: list[Article], kb: KnowledgeBase) -> list[Annotations]:
+    """Annotate a few articles in this process (the unit of work sent to a pool or a Dask cluster)."""
+    nlp = load_pipeline()
+    texts = [article_text(article) for article in articles]
+    return [annotate_doc(article, text, doc, kb)
+            for article, text, doc in zip(articles, texts, nlp.pipe(texts, batch_size=16), strict=True)]
+
+
+def annotate_many(articles: list[Article], kb: KnowledgeBase, *, workers: int | None = None,
+                  executor: Executor | None = None) -> list[Annotations]:
+    """Machine annotations of `articles`, in order: in this process, on local cores, or on an executor
+    such as a Dask cluster's. Each article is annotated on its own, so the result does not depend on where."""
+    chunks = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, len(chunks))
+    progress = tqdm(total=len(articles), desc="annotating", unit="article", disable=not sys.stderr.isatty())
+    results: dict[int, list[Annotations]] = {}
+    try:
+        if executor is None and workers <= 1:
+            for index, chunk in enumerate(chunks):
+                results[index] = annotate_chunk(chunk, kb)
+                progress.update(len(chunk))
+        else:
+            pool = executor or ProcessPoolExecutor(max_workers=workers)
+            try:
+                futures = {pool.submit(annotate_chunk, chunk, kb): index for index, chunk in enumerate(chunks)}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    progress.update(len(chunks[futures[future]]))
+            finally:
+                if executor is None:
+                    pool.shutdown()
+    finally:
+        progress.close()
+    return [annotations for index in range(len(chunks)) for annotations in results[index]]
