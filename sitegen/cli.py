@@ -176,12 +176,12 @@ def _annotate_on_dask(args: argparse.Namespace, site: Any, articles: list[Any]) 
     except ImportError:
         raise SitegenError("--dask-scheduler needs the `distributed` package: pip install 'sitegen[dask]'") from None
     try:
-        client = Client(args.dask_scheduler, timeout="10s")
+        client = Client(args.dask_scheduler, timeout="10s")  # type: ignore[no-untyped-call]
     except OSError as exc:
         raise SitegenError(f"cannot reach the Dask scheduler at {args.dask_scheduler}: {exc}") from None
     with client:
         return annotate_site(articles, load_knowledge_base(site), site.annotations_dir, force=args.force,
-                             executor=client.get_executor())
+                             executor=client.get_executor())  # type: ignore[no-untyped-call]
 
 
 def cmd_build(args: argparse.Namespace) -> int:

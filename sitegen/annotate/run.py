@@ -92,9 +92,9 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
     if not todo:
         return report
     machine = annotate_many([article for article, _ in todo], kb, workers=workers, executor=executor)
-    for (article, previous), annotations in zip(todo, machine, strict=True):
+    for (article, previous), fresh in zip(todo, machine, strict=True):
         text = article_text(article)
-        merged = merge_corrections(annotations, previous, text)
+        merged = merge_corrections(fresh, previous, text)
         write_if_changed(annotation_path(annotations_dir, article.slug), to_yaml(merged, ANNOTATOR_VERSION))
         report.annotations[article.slug] = merged
         report.written.append(article.slug)
@@ -138,4 +138,4 @@ def annotate_many(articles: list[Article], kb: KnowledgeBase, *, workers: int | 
                     pool.shutdown()
     finally:
         progress.close()
-    return [annotations for index in range(len(chunks)) for annotations in results[index]]
+    return [result for index in range(len(chunks)) for result in results[index]]
