@@ -19,6 +19,7 @@ EPILOG = """commands in the order an editor uses them:
   import    raw scraped .txt articles -> content/articles/*.md
   annotate  people, places, organizations, dates, quotes -> content/annotations/*.yaml
   build     annotate what changed and render site/ (search included)
+  serve     build, serve on 127.0.0.1, rebuild and reload on changes
   check     schema, stale annotations, lost anchors, unknown speakers, broken links
   review    annotation changes since a git revision, as Markdown for a pull request
   export    annotations as W3C Web Annotation JSON-LD
@@ -62,6 +63,13 @@ def parser() -> argparse.ArgumentParser:
     bld = commands.add_parser("build", help="build site/ from content/",
                               description="Annotate what is stale, then render the site into the output folder.")
     bld.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    srv = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on changes",
+                              description="Build the site, serve it locally and rebuild when content, templates "
+                              "or config change; open pages reload themselves.")
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--no-watch", action="store_true", help="serve without watching for changes")
 
     chk = commands.add_parser("check", help="check content and annotations (for CI and before committing)")
     chk.add_argument("--site", action="store_true", help="also check links in the built site")
@@ -201,6 +209,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from sitegen.serve import serve
+
+    serve(args.root, args.host, args.port, watching=not args.no_watch)
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from sitegen.check import check
 
@@ -254,4 +269,4 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"import": cmd_import, "annotate": cmd_annotate, "build": cmd_build, "check": cmd_check,
-            "review": cmd_review, "export": cmd_export, "eval": cmd_eval}
+            "serve": cmd_serve, "review": cmd_review, "export": cmd_export, "eval": cmd_eval}

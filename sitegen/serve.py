@@ -1,0 +1,131 @@
+"""`sitegen serve`: build, serve site/ on 127.0.0.1, rebuild when content, templates or config change,
+and reload open pages. Only files inside the output folder are ever served."""
+
+from __future__ import annotations
+
+import http.server
+import sys
+import threading
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sitegen.build import build
+from sitegen.config import CONFIG_NAME, load_config
+from sitegen.errors import SitegenError
+from sitegen.model import Site
+
+VERSION_PATH = "/__sitegen/version"
+RELOAD_SCRIPT = (b"<script>(function(){var v=null;setInterval(function(){fetch('" + VERSION_PATH.encode() +
+                 b"').then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}"
+                 b"v=t}).catch(function(){})},1000)})();</script>")
+
+
+class State:
+    """The build counter open pages poll; it changes after every successful rebuild."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self.lock:
+            self.version += 1
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files from the output folder, with a reload script added to HTML pages."""
+
+    state: State
+
+    def __init__(self, *args: Any, directory: str, state: State, **kwargs: Any) -> None:
+        self.state = state
+        super().__init__(*args, directory=directory, **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+    def _inside(self, path: str) -> Path | None:
+        root = Path(self.directory).resolve()
+        target = Path(self.translate_path(path)).resolve()
+        return target if target == root or root in target.parents else None
+
+    def do_GET(self) -> None:
+        request_path = unquote(urlsplit(self.path).path)
+        if request_path == VERSION_PATH:
+            body = str(self.state.version).encode()
+            self._send(200, "text/plain; charset=utf-8", body)
+            return
+        if ".." in Path(request_path).parts or self._inside(self.path) is None:
+            self.send_error(404, "Not found")
+            return
+        target = self._inside(self.path)
+        if target is not None and target.is_dir():
+            target = target / "index.html"
+        if target is not None and target.suffix == ".html" and target.is_file():
+            page = target.read_bytes().replace(b"</body>", RELOAD_SCRIPT + b"</body>", 1)
+            self._send(200, "text/html; charset=utf-8", page)
+            return
+        super().do_GET()
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def make_server(site: Site, state: State, host: str = "127.0.0.1", port: int = 8000) -> http.server.HTTPServer:
+    """An HTTP server for the built site (port 0 picks a free one)."""
+    handler = partial(Handler, directory=str(site.out), state=state)
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def rebuild(root: Path, state: State, log: Callable[[str], None]) -> bool:
+    """Rebuild after a change; errors are shown, the last good site keeps being served."""
+    try:
+        report = build(load_config(root))
+    except SitegenError as exc:
+        log(f"error: {exc}")
+        return False
+    for error in report.errors:
+        log(f"error: {error}")
+    state.bump()
+    log(f"rebuilt {report.pages} pages")
+    return True
+
+
+def watch(root: Path, site: Site, state: State, stop: threading.Event, log: Callable[[str], None]) -> None:
+    """Rebuild whenever a file under content/, templates/ or the config changes."""
+    from watchfiles import watch as watch_files
+
+    paths = [p for p in (root / site.content_dir, root / site.templates_dir, root / CONFIG_NAME) if p.exists()]
+    for _changes in watch_files(*paths, stop_event=stop, debounce=300):
+        rebuild(root, state, log)
+
+
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool = True) -> None:
+    """Build, then serve until interrupted."""
+    state = State()
+    site = load_config(root)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    if not rebuild(root, state, log):
+        raise SitegenError("the first build failed; fix the errors above and run `sitegen serve` again")
+    server = make_server(site, state, host, port)
+    stop = threading.Event()
+    if watching:
+        threading.Thread(target=watch, args=(root, site, state, stop, log), daemon=True).start()
+    address, bound_port = server.server_address[:2]
+    print(f"serving {site.out} at http://{address!s}:{bound_port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        stop.set()
+        server.server_close()

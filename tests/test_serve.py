@@ -1,0 +1,77 @@
+"""`sitegen serve`: loopback by default, nothing outside the site is served, changes rebuild."""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sitegen.cli import parser
+from sitegen.config import load_config
+from sitegen.serve import VERSION_PATH, State, make_server, rebuild, watch
+
+from .conftest import make_site
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+
+
+def test_default_host_is_loopback() -> None:
+    assert parser().parse_args(["serve"]).host == "127.0.0.1"
+
+
+def test_serves_the_site_only_and_rebuilds_on_change(tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    article = root / "content" / "articles" / "one.md"
+    article.write_text("---\ntitle: First title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
+    (tmp_path / "secret.txt").write_text("secret")
+    state = State()
+    assert rebuild(root, state, print)
+    site = load_config(root)
+    server = make_server(site, state, port=0)
+    assert server.server_address[0] == "127.0.0.1"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stop = threading.Event()
+    threading.Thread(target=watch, args=(root, site, state, stop, print), daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        status, body = get(base + "/articles/one.html")
+        assert status == 200 and b"First title" in body and VERSION_PATH.encode() in body
+        for escape in ("/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/assets/../../secret.txt"):
+            assert get(base + escape) != (200, b"secret"), escape
+        assert get(base + VERSION_PATH) == (200, b"1")
+        time.sleep(0.5)
+        article.write_text(article.read_text().replace("First title", "Second title"))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and get(base + VERSION_PATH)[1] == b"1":
+            time.sleep(0.2)
+        assert b"Second title" in get(base + "/articles/one.html")[1]
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("path", ["/../secret.txt", "/%2e%2e/%2e%2e/secret.txt"])
+def test_traversal_is_refused_with_404(tmp_path: Path, nlp, path: str) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    (tmp_path / "secret.txt").write_text("secret")
+    state = State()
+    rebuild(root, state, print)
+    server = make_server(load_config(root), state, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status, body = get(f"http://127.0.0.1:{server.server_address[1]}{path}")
+        assert status == 404 and b"secret" not in body
+    finally:
+        server.shutdown()
+        server.server_close()
