@@ -44,7 +44,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.state = state
         super().__init__(*args, directory=directory, **kwargs)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _inside(self, path: str) -> Path | None:
