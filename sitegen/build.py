@@ -3,6 +3,8 @@ then put the new site in place of the old one in one step."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ class BuildReport:
     """What the build did and what went wrong (the site is still built from the good articles)."""
 
     pages: int = 0
+    up_to_date: bool = False
     annotated: AnnotateReport | None = None
     errors: list[ContentError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -42,11 +45,47 @@ def find_lunr(site: Site) -> Path:
                        "in package.json), or `make site`, which does it for you")
 
 
-def build(site: Site) -> BuildReport:
-    """Build `site/` from `content/`; bad articles are reported and left out, the rest still build."""
+def input_fingerprint(site: Site, lunr_js: Path) -> str:
+    """A hash of every input's name, size and modification time: equal means nothing to do."""
+    roots = [site.root / site.content_dir, site.root / site.templates_dir, Path(__file__).parent]
+    entries = []
+    for folder in roots:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    stat = path.stat()
+                    entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    for path in (site.root / "sitegen.yaml", lunr_js):
+        if path.exists():
+            stat = path.stat()
+            entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    entries.append(repr(site))
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
+def _up_to_date(site: Site, fingerprint: str) -> bool:
+    manifest = site.cache_dir / "build.json"
+    if not (site.out / MARKER).exists() or not manifest.exists():
+        return False
+    try:
+        return bool(json.loads(manifest.read_text()).get("inputs") == fingerprint)
+    except ValueError:
+        return False
+
+
+def build(site: Site, *, force: bool = False) -> BuildReport:
+    """Build `site/` from `content/`; bad articles are reported and left out, the rest still build.
+
+    When no input changed since the last build (names, sizes and times of every file under content/,
+    templates/, the config and sitegen itself), the site on disk is already the result: nothing is done.
+    """
     report = BuildReport()
     lunr_js = find_lunr(site)
     _check_output_folder(site.out)
+    fingerprint = input_fingerprint(site, lunr_js)
+    if not force and _up_to_date(site, fingerprint):
+        report.up_to_date = True
+        return report
     articles, report.errors = load_articles(site)
     _check_duplicate_titles(articles, report)
     kb = load_knowledge_base(site)
@@ -59,6 +98,10 @@ def build(site: Site) -> BuildReport:
     files.update(_extras(digest, site))
     _write_site(site.out, files, lunr_js)
     report.pages = sum(1 for path in files if path.endswith(".html"))
+    if not report.errors and not report.warnings:  # otherwise redone next time, so they are shown again
+        site.cache_dir.mkdir(parents=True, exist_ok=True)
+        # The fingerprint is taken after annotation, which may have rewritten annotation files.
+        (site.cache_dir / "build.json").write_text(json.dumps({"inputs": input_fingerprint(site, lunr_js)}))
     return report
 
 

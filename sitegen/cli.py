@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
     bld = commands.add_parser("build", help="build site/ from content/",
                               description="Annotate what is stale, then render the site into the output folder.")
     bld.add_argument("--strict", action="store_true", help="fail on warnings too")
+    bld.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
 
     srv = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on changes",
                               description="Build the site, serve it locally and rebuild when content, templates "
@@ -196,7 +197,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from sitegen.build import build
 
     site = load_config(args.root)
-    report = build(site)
+    report = build(site, force=args.force)
+    if report.up_to_date:
+        print(f"{site.out} is up to date (nothing changed since the last build; --force rebuilds)")
+        return 0
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     for warning in report.warnings:

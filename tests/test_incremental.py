@@ -1,0 +1,62 @@
+"""Incremental builds: nothing changed means nothing done; after each kind of change the result is
+byte-identical to a full build from scratch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from sitegen.build import build
+from sitegen.config import load_config
+
+from .conftest import make_site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def full_build(root: Path, scratch: Path) -> dict[str, bytes]:
+    """A from-scratch build of the same content in another folder (no site, no caches)."""
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    shutil.copytree(root, scratch, symlinks=True, ignore=shutil.ignore_patterns("site", ".sitegen-cache"))
+    build(load_config(scratch), force=True)
+    return tree(scratch / "site")
+
+
+def test_incremental_equals_full_after_each_change(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    site = load_config(root)
+    first = build(site)
+    assert not first.up_to_date and first.annotated and len(first.annotated.written) == 5
+    again = build(site)
+    assert again.up_to_date
+    articles = sorted((root / "content" / "articles").glob("*.md"))
+
+    def check(label: str) -> None:
+        report = build(load_config(root))
+        assert not report.up_to_date, label
+        assert tree(root / "site") == full_build(root, tmp_path / "scratch"), label
+
+    # 1. One article's text edited: only it is re-annotated.
+    articles[0].write_text(articles[0].read_text().replace("Putin", "Vladimir Putin", 1))
+    report = build(load_config(root))
+    assert report.annotated and report.annotated.written == [articles[0].stem]
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+    # 2. One annotation corrected by an editor.
+    annotation = root / "content" / "annotations" / f"{articles[1].stem}.yaml"
+    data = yaml.safe_load(annotation.read_text())
+    data["quotes"][0].update(speaker="Keir Starmer", by="editor")
+    annotation.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    check("annotation corrected")
+    assert "Keir Starmer" in (root / "site" / "articles" / f"{articles[1].stem}.html").read_text()
+    # 3. A new article added.
+    (root / "content" / "articles" / "new-one.md").write_text(
+        "---\ntitle: Harbour reopens\npublished: 2025-03-01\n---\n\nPort director Ines Moreau said on Friday: "
+        "\"We are open again.\"\n")
+    check("article added")
+    assert (root / "site" / "articles" / "new-one.html").exists()
