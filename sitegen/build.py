@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -30,6 +31,8 @@ class BuildReport:
 
     pages: int = 0
     up_to_date: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage, for `sitegen build --timings` and the benchmark."""
     annotated: AnnotateReport | None = None
     errors: list[ContentError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -86,23 +89,41 @@ def build(site: Site, *, force: bool = False) -> BuildReport:
     if not force and _up_to_date(site, fingerprint):
         report.up_to_date = True
         return report
+    clock = _Clock(report.timings)
     articles, report.errors = load_articles(site)
     _check_duplicate_titles(articles, report)
     kb = load_knowledge_base(site)
+    clock.lap("load")
     report.annotated = annotate_site(articles, kb, site.annotations_dir, cache=site.cache_dir / "annotations")
     report.errors += report.annotated.errors
     annotations = [visible(a) for _, a in sorted(report.annotated.annotations.items())]
+    clock.lap("annotate")
     digest = link(articles, annotations, kb, site.story_window_days)
+    clock.lap("resolve")
     files = render_site(digest, site)
-    files.update(build_index(digest))
     files.update(_extras(digest, site))
+    clock.lap("render")
+    files.update(build_index(digest))
+    clock.lap("search")
     _write_site(site.out, files, lunr_js)
+    clock.lap("write")
     report.pages = sum(1 for path in files if path.endswith(".html"))
     if not report.errors and not report.warnings:  # otherwise redone next time, so they are shown again
         site.cache_dir.mkdir(parents=True, exist_ok=True)
         # The fingerprint is taken after annotation, which may have rewritten annotation files.
         (site.cache_dir / "build.json").write_text(json.dumps({"inputs": input_fingerprint(site, lunr_js)}))
     return report
+
+
+class _Clock:
+    def __init__(self, laps: dict[str, float]) -> None:
+        self.laps = laps
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self.last
+        self.last = now
 
 
 def _check_duplicate_titles(articles: list[Article], report: BuildReport) -> None:

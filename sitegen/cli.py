@@ -64,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
                               description="Annotate what is stale, then render the site into the output folder.")
     bld.add_argument("--strict", action="store_true", help="fail on warnings too")
     bld.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    bld.add_argument("--timings", action="store_true", help="print seconds per stage")
 
     srv = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on changes",
                               description="Build the site, serve it locally and rebuild when content, templates "
@@ -207,6 +208,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     annotated = len(report.annotated.written) if report.annotated else 0
     print(f"built {report.pages} pages into {site.out} (annotated {annotated} articles)")
+    if args.timings:
+        print("timings: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.timings.items()))
     print(f"open {(site.out / 'index.html').resolve().as_uri()}")
     if report.errors or (args.strict and report.warnings):
         return 1

@@ -7,6 +7,8 @@ import html
 import itertools
 import json
 import math
+import multiprocessing as mp
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -56,6 +58,8 @@ class Page:
     path: str
     template: str
     context: dict[str, Any]
+    computed: tuple[str, ...] = ()
+    """Context names filled in at render time (expensive, so done where the page is rendered)."""
 
 
 def page_url(kind: str, slug: str) -> str:
@@ -266,9 +270,8 @@ def pages(digest: Digest, site: Site) -> Iterator[Page]:
         yield Page(path, "article.html", {
             "article": article, "annotations": ann,
             "story": linker.stories.get(linker.story_of.get(article.slug, "")),
-            "body": article_html(article, ann, linker, path), "headline": title_html(article, ann, linker, path),
             "entities": [(e, linker.page_of.get((article.slug, e.name))) for e in ann.entities],
-        })
+        }, computed=("body", "headline"))
     quotes_by_speaker: dict[str, list[Any]] = defaultdict(list)
     for quote in digest.quotes:
         if quote.speaker:
@@ -308,7 +311,12 @@ def pages(digest: Digest, site: Site) -> Iterator[Page]:
 def render_page(env: jinja2.Environment, page: Page, digest: Digest, site: Site, linker: Linker) -> str:
     """One page's HTML."""
     root = relative(page.path, "index.html")[: -len("index.html")]
-    context = {**page.context, "site": site, "digest": digest, "linker": linker, "page_path": page.path,
+    computed = {}
+    if page.computed:
+        article, annotations = page.context["article"], page.context["annotations"]
+        computed = {"body": article_html(article, annotations, linker, page.path),
+                    "headline": title_html(article, annotations, linker, page.path)}
+    context = {**page.context, **computed, "site": site, "digest": digest, "linker": linker, "page_path": page.path,
                "root": root, "KIND_FOLDER": KIND_FOLDER,
                "url": lambda target: relative(page.path, target)}
     try:
@@ -319,8 +327,29 @@ def render_page(env: jinja2.Environment, page: Page, digest: Digest, site: Site,
         raise SitegenError(f"{page.template}: template error while rendering {page.path}: {exc}") from None
 
 
-def render_site(digest: Digest, site: Site) -> dict[str, str]:
-    """Every page of the site as {relative path: HTML}."""
+_WORK: dict[str, Any] = {}  # what forked render workers inherit from the parent process
+PARALLEL_FROM = 400  # pages; below this, starting processes costs more than it saves
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, str]]:
+    env, all_pages, digest, site, linker = (_WORK[k] for k in ("env", "pages", "digest", "site", "linker"))
+    return [(page.path, render_page(env, page, digest, site, linker)) for page in all_pages[bounds[0]:bounds[1]]]
+
+
+def render_site(digest: Digest, site: Site, workers: int | None = None) -> dict[str, str]:
+    """Every page of the site as {relative path: HTML}, rendered on all local cores for large sites."""
     env = environment(site.root / site.templates_dir)
     linker = Linker(digest)
-    return {page.path: render_page(env, page, digest, site, linker) for page in pages(digest, site)}
+    all_pages = list(pages(digest, site))
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(all_pages) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return {page.path: render_page(env, page, digest, site, linker) for page in all_pages}
+    _WORK.update(env=env, pages=all_pages, digest=digest, site=site, linker=linker)
+    size = max(50, len(all_pages) // (workers * 8))
+    chunks = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            rendered = [pair for chunk in pool.map(_render_chunk, chunks) for pair in chunk]
+    finally:
+        _WORK.clear()
+    return dict(rendered)

@@ -36,7 +36,7 @@ def test_documented_contexts_match_the_code(built_site: Path) -> None:
     digest = link(articles, [a for a in annotations if a], load_knowledge_base(site))
     seen: dict[str, set[str]] = {}
     for page in pages(digest, site):
-        seen.setdefault(page.template, set()).update(page.context)
+        seen.setdefault(page.template, set()).update(page.context, page.computed)
     assert seen == types
     captured = {}
 
