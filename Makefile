@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: site test lint install eval clean-site
+.PHONY: site test lint install eval bench bench-search
 
 $(VENV)/.installed: pyproject.toml requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,8 @@ test: install lint
 
 eval: install
 	$(PY) -m sitegen eval --gold ../shared/gold --articles seeds
+
+bench: install
+	$(PY) scripts/bench.py --sizes 1000 10000
+
+bench-search: bench

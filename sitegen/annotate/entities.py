@@ -13,11 +13,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from spacy.tokens import Doc, Span, Token
+from typing import TYPE_CHECKING
 
 from sitegen.annotate import gazetteer
 from sitegen.model import Entity, EntityKind
+
+if TYPE_CHECKING:  # spaCy loads in a second; only annotation needs it
+    from spacy.tokens import Doc, Span, Token
 
 LABEL_KIND: dict[str, EntityKind] = {"PERSON": "person", "ORG": "organization", "GPE": "place",
                                       "LOC": "place", "FAC": "place"}

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from spacy.tokens import Doc, Span, Token
+from typing import TYPE_CHECKING
 
 from sitegen.model import Entity, EntityKind, QuoteKind
+
+if TYPE_CHECKING:  # spaCy loads in a second; only annotation needs it
+    from spacy.tokens import Doc, Span, Token
 
 OPENERS = {"“": "”", "„": "“", "«": "»", "\"": "\""}
 SINGLE_OPENERS = {"‘": "’", "'": "'"}

@@ -1,0 +1,196 @@
+"""Benchmarks: build and search figures for the seeds and synthetic corpora, printed beside the targets.
+
+    python scripts/bench.py                      # seeds, 1,000 and 10,000 articles (make bench)
+    python scripts/bench.py --sizes 100 --quick  # the CI smoke run: small, no browser, no timing goals
+
+Each build runs as its own process (`sitegen build --timings`), so wall time and peak memory are those a
+user sees. Annotation speed is measured on a sample of articles with 1 and 2 processes; the corpora's
+builds start from cached annotations, as an archive's would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "scripts"))
+
+import corpus  # noqa: E402
+
+TARGETS = {
+    "full build (10,000)": "<= 25 s floor (Hugo 0.168: 11.3 s, Pelican 4.12: 89.7 s)",
+    "peak memory": "< 1 GB",
+    "no-op rebuild": "< 2 s",
+    "one article edited": "< 3 s (re-annotation included)",
+    "annotate words/s per core": ">= 4,000; 2 cores >= 1.8x",
+    "default index gzip (10,000)": "<= 2 MB",
+    "first results": "<= 1 s after opening the page",
+    "further query": "< 50 ms",
+}
+
+
+def run(args: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in MB and output of one command in its own process."""
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    seconds = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr}")
+    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) // 1024
+    return seconds, peak, result.stdout + result.stderr
+
+
+def sitegen(*words: str) -> list[str]:
+    return [sys.executable, "-m", "sitegen", *words]
+
+
+def timings(output: str) -> dict[str, float]:
+    match = re.search(r"timings: (.*)", output)
+    return {k: float(v.rstrip("s")) for k, v in (p.split() for p in match.group(1).split(", "))} if match else {}
+
+
+def sizes_of(folder: Path, pattern: str) -> tuple[int, int]:
+    raw = gz = 0
+    for path in folder.glob(pattern):
+        data = path.read_bytes()
+        raw += len(data)
+        gz += len(gzip.compress(data, 6))
+    return raw, gz
+
+
+def mb(n: int) -> str:
+    return f"{n / 1_000_000:.2f} MB"
+
+
+def annotate_rate(root: Path, sample: int) -> tuple[float, float]:
+    """Words per second annotating `sample` articles with 1 and with 2 processes."""
+    from sitegen.annotate.run import annotate_many
+    from sitegen.config import load_config
+    from sitegen.content import load_articles, load_knowledge_base
+    from sitegen.text import article_text
+
+    site = load_config(root)
+    articles = load_articles(site)[0][:sample]
+    kb = load_knowledge_base(site)
+    words = sum(len(article_text(a).split()) for a in articles)
+    rates = []
+    for workers in (1, 2):
+        annotate_many(articles[:4], kb, workers=workers)  # load the model in this process first
+        started = time.perf_counter()
+        annotate_many(articles, kb, workers=workers)
+        rates.append(words / (time.perf_counter() - started))
+    return rates[0], rates[1]
+
+
+def browser_search(site: Path) -> tuple[float, float]:
+    """Seconds from opening search.html?q=... (file://) to results shown, and ms for a further query."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        started = time.perf_counter()
+        page.goto((site / "search.html").as_uri() + "?q=talks")
+        page.wait_for_selector("#search-results li", timeout=60_000)
+        first = time.perf_counter() - started
+        further = page.evaluate("""() => { const input = document.getElementById('q');
+            const t0 = performance.now();
+            for (const q of ['ceasefire', 'person:putin', 'minister*', '+talks -kursk', 'security']) {
+              input.value = q; input.dispatchEvent(new Event('input')); }
+            return (performance.now() - t0) / 5; }""")
+        browser.close()
+    return first, further
+
+
+def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool, incremental: bool) -> None:
+    seconds, peak, output = run(sitegen("build", "--force", "--timings"), root)
+    laps = timings(output)
+    pages = int(re.search(r"built (\d+) pages", output).group(1))
+    rows.append((label, "full build", f"{seconds:.1f} s wall, {pages:,} pages, peak {peak:,} MB; " +
+                 ", ".join(f"{k} {v:.1f}s" for k, v in laps.items())))
+    site = root / "site"
+    default_raw, default_gz = sizes_of(site / "assets", "search-index.js")
+    full_raw, full_gz = sizes_of(site / "assets", "search-fulltext-*.js")
+    docs_raw, docs_gz = sizes_of(site / "assets", "search-docs.js")
+    rows.append((label, "search index", f"built in {laps.get('search', 0):.1f} s; default {mb(default_raw)} "
+                 f"({mb(default_gz)} gz), full text {mb(full_raw)} ({mb(full_gz)} gz) in "
+                 f"{len(list((site / 'assets').glob('search-fulltext-*.js')))} shard(s), docs {mb(docs_raw)} "
+                 f"({mb(docs_gz)} gz)"))
+    if not quick:
+        first, further = browser_search(site)
+        rows.append((label, "search in Chromium (file://)", f"first results {first:.2f} s, further query "
+                     f"{further:.1f} ms"))
+    if incremental:
+        seconds, _, _ = run(sitegen("build", "--timings"), root)
+        rows.append((label, "no-op rebuild", f"{seconds:.2f} s"))
+        article = sorted((root / "content" / "articles").glob("*.md"))[0]
+        article.write_text(article.read_text().replace("\n\n", "\n\nThe minister said nothing new on Monday.\n\n", 1))
+        seconds, _, output = run(sitegen("build", "--timings"), root)
+        rows.append((label, "one article edited", f"{seconds:.1f} s ({output.splitlines()[0]})"))
+        annotation = root / "content" / "annotations" / f"{article.stem}.yaml"
+        annotation.write_text(annotation.read_text().replace("kind: full", "kind: partial\n    by: editor", 1))
+        seconds, _, _ = run(sitegen("build", "--timings"), root)
+        rows.append((label, "one annotation corrected", f"{seconds:.1f} s"))
+        (root / "content" / "articles" / "zz-new.md").write_text(
+            "---\ntitle: A new article\npublished: 2025-06-01\n---\n\nPort director Ines Moreau said on Friday: "
+            "\"We are open again.\"\n")
+        seconds, _, _ = run(sitegen("build", "--timings"), root)
+        rows.append((label, "one article added", f"{seconds:.1f} s"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "sitegen-bench")
+    parser.add_argument("--quick", action="store_true", help="no browser, no annotation rates (CI smoke run)")
+    args = parser.parse_args()
+    rows: list[tuple[str, str, str]] = []
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    seeds = args.workdir / "seeds"
+    if seeds.exists():
+        shutil.rmtree(seeds)
+    seeds.mkdir()
+    shutil.copy(PROJECT / "sitegen.yaml", seeds / "sitegen.yaml")
+    (seeds / "content").mkdir()
+    shutil.copy(PROJECT / "content" / "topics.yaml", seeds / "content" / "topics.yaml")
+    seconds, _, _ = run(sitegen("import", str(PROJECT / "seeds")), seeds)
+    rows.append(("seeds", "import", f"{seconds:.2f} s for 5 raw articles (process start included)"))
+    bench("seeds", seeds, rows, args.quick, incremental=False)
+    for size in args.sizes:
+        root = args.workdir / f"corpus-{size}"
+        started = time.perf_counter()
+        corpus.generate(size, root)
+        rows.append((f"{size:,}", "corpus generated", f"{time.perf_counter() - started:.1f} s (not part of a build)"))
+        if not args.quick:
+            one, two = annotate_rate(root, sample=min(size, 120))
+            rows.append((f"{size:,}", "annotate (sample of 120)", f"{one:,.0f} words/s on 1 process, {two:,.0f} on 2 "
+                         f"({two / one:.2f}x)"))
+        bench(f"{size:,}", root, rows, args.quick, incremental=size == max(args.sizes))
+    width = max(len(r[1]) for r in rows)
+    print(f"{'corpus':8} {'measure':{width}}  result")
+    for corpus_label, measure, result in rows:
+        print(f"{corpus_label:8} {measure:{width}}  {result}")
+    print("\ntargets:")
+    for name, target in TARGETS.items():
+        print(f"  {name}: {target}")
+    (args.workdir / "bench.json").write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
