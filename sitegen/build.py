@@ -9,7 +9,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from sitegen.annotate.run import AnnotateReport, annotate_site
 from sitegen.annotate.store import visible
@@ -135,20 +135,40 @@ def _check_duplicate_titles(articles: list[Article], report: BuildReport) -> Non
         seen.setdefault(key, article.path)
 
 
+def _atom(title: str, feed_id: str, entries: list[tuple[str, str, str, str]]) -> str:
+    """An Atom feed; entries are (title, link, ISO date, summary), newest first."""
+    updated = max((date for _, _, date, _ in entries), default="1970-01-01")
+    items = "".join(
+        f"<entry><title>{escape(t)}</title><link href={quoteattr(link)}/><id>{escape(link)}</id>"
+        f"<updated>{date}T00:00:00Z</updated><summary>{escape(summary)}</summary></entry>"
+        for t, link, date, summary in entries)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>{escape(title)}</title><id>{escape(feed_id)}</id><updated>{updated}T00:00:00Z</updated>"
+            f"{items}</feed>\n")
+
+
 def _extras(digest: Digest, site: Site) -> dict[str, str]:
+    """Feeds (the digest's, one per person and per topic), sitemap, .nojekyll, robots.txt."""
     files = {".nojekyll": "", "robots.txt": "User-agent: *\nAllow: /\n"}
+    # Feeds live at the site root or one level down; links in them are absolute when base_url is set.
     base = site.base_url.rstrip("/") + "/" if site.base_url else ""
-    entries = []
-    for story in digest.stories:
-        href = escape(f"{base}stories/{story.slug}.html", {'"': "&quot;"})
-        entries.append(f"<entry><title>{escape(story.title)}</title><link href=\"{href}\"/>"
-                       f"<id>{href}</id><updated>{story.published.isoformat()}T00:00:00Z</updated>"
-                       f"<summary>{escape(story.summary)}</summary></entry>")
-    updated = max((s.published for s in digest.stories), default=None)
-    files["feed.xml"] = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-                         f"<title>{escape(site.title)}</title><id>{escape(base or 'urn:sitegen:digest')}</id>"
-                         f"<updated>{updated.isoformat() if updated else '1970-01-01'}T00:00:00Z</updated>"
-                         + "".join(entries) + "</feed>\n")
+    articles = {a.slug: a for a in digest.articles}
+    story_entries = [(s.title, f"{base}stories/{s.slug}.html", s.published.isoformat(), s.summary)
+                     for s in digest.stories]
+    files["feed.xml"] = _atom(site.title, base or "urn:sitegen:digest", story_entries)
+    nested = base or "../../"  # links in feeds/people/x.xml are relative to that file when offline
+    for entity in digest.entities:
+        if entity.kind == "person":
+            entries = [(articles[a].title, f"{nested}articles/{a}.html", articles[a].published.isoformat(),
+                        articles[a].outlet or "") for a in entity.articles]
+            files[f"feeds/people/{entity.slug}.xml"] = _atom(f"{entity.name} · {site.title}",
+                                                             f"{base or 'urn:sitegen:'}people/{entity.slug}", entries)
+    for topic in digest.topics:
+        entries = [(articles[a].title, f"{nested}articles/{a}.html", articles[a].published.isoformat(),
+                    articles[a].outlet or "") for a in topic.articles]
+        files[f"feeds/topics/{topic.topic.slug}.xml"] = _atom(f"{topic.topic.name} · {site.title}",
+                                                              f"{base or 'urn:sitegen:'}topics/{topic.topic.slug}",
+                                                              entries)
     if base:
         urls = [f"{base}index.html"] + [f"{base}stories/{s.slug}.html" for s in digest.stories] + \
                [f"{base}articles/{a.slug}.html" for a in digest.articles]

@@ -25,14 +25,17 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
-@pytest.fixture(params=["file", "http"])
+@pytest.fixture(params=["file", "http", "http-project-path"])
 def base(request: pytest.FixtureRequest, built_site: Path) -> Iterator[str]:
     site = built_site / "site"
     if request.param == "file":
         yield site.as_uri() + "/"
-    else:
+    elif request.param == "http":
         with serve(site) as url:
             yield url
+    else:  # served below a path, as GitHub Pages serves a project site at user.github.io/repo/
+        with serve(built_site) as url:
+            yield url + "site/"
 
 
 @pytest.fixture

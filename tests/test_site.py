@@ -117,3 +117,17 @@ def test_index_answers_in_lunr_js_as_in_lunr_py(built_site: Path) -> None:
     for query in queries:
         assert result[query] == [r["ref"] for r in index.search(query)], query
     assert result["zelen*"] and result["person:putin"]
+
+
+def test_feeds_are_atom_and_their_links_resolve(built_site: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    site = built_site / "site"
+    feeds = [site / "feed.xml", *sorted((site / "feeds").rglob("*.xml"))]
+    assert any("people" in str(f) for f in feeds) and any("topics" in str(f) for f in feeds)
+    atom = "{http://www.w3.org/2005/Atom}"
+    for feed in feeds:
+        root = ET.parse(feed).getroot()
+        assert root.tag == f"{atom}feed" and root.find(f"{atom}title") is not None
+        for link in root.iter(f"{atom}link"):
+            assert (feed.parent / link.get("href")).resolve().exists(), (feed, link.get("href"))

@@ -1,0 +1,38 @@
+"""sitegen.yaml: every problem reported by key; and a clear failure when lunr.js is not installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import build
+from sitegen.config import load_config
+from sitegen.errors import ConfigError, SitegenError
+
+
+def test_every_bad_key_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "sitegen.yaml").write_text("title: 3\ncolour: blue\noutput_dir: ../elsewhere\nstory_window_days: 99\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert caught.value.problems == [
+        "colour: unknown key (known keys: base_url, content_dir, output_dir, seeds_dir, story_window_days, "
+        "templates_dir, title)",
+        "output_dir: must be a folder inside the site, got '../elsewhere'",
+        "story_window_days: must be between 0 and 60, got 99",
+        "title: must be str, got 3",
+    ]
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "sitegen.yaml").write_text("title: ok\nbase_url: [\n")
+    with pytest.raises(ConfigError, match=r"sitegen.yaml: line 3: not valid YAML"):
+        load_config(tmp_path)
+
+
+def test_missing_lunr_js_fails_the_build_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import build as build_module
+
+    monkeypatch.setattr(build_module, "LUNR_JS", Path("node_modules/lunr/not-there.js"))
+    with pytest.raises(SitegenError, match=r"is missing: run `npm ci`"):
+        build(load_config(tmp_path))
