@@ -12,6 +12,11 @@ SHARED = ROOT.parent / "shared"
 GOLD = SHARED / "gold"
 
 
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` with its bytes, to compare two builds exactly."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 @pytest.fixture(scope="session")
 def nlp():
     from sitegen.annotate import load_pipeline

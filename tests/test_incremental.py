@@ -11,11 +11,7 @@ import yaml
 from sitegen.build import build
 from sitegen.config import load_config
 
-from .conftest import make_site
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+from .conftest import make_site, tree
 
 
 def full_build(root: Path, scratch: Path) -> dict[str, bytes]:
