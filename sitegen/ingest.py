@@ -127,7 +127,7 @@ def _take_dateline(lines: list[tuple[int, str]], removed: list[tuple[int, str, s
         date = parse_dateline(line)
         if date:
             del lines[index]
-            removed.append((number, "dateline (kept as the article's dateline)", line))
+            removed.append((number, "dateline, kept in front matter as `dateline:`", line))
             return line, date
     return None, None
 
