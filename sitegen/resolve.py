@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
@@ -167,14 +168,17 @@ def _quotes(articles: dict[str, Article], annotations: list[Annotations],
 def _utterances(quotes: list[QuoteRef]) -> list[Utterance]:
     """Group the same words reported by different articles (wording may differ a little)."""
     uf = _UnionFind()
-    for i, a in enumerate(quotes):
+    by_speaker: dict[str | None, list[int]] = defaultdict(list)
+    for i, quote in enumerate(quotes):
         uf.find(i)
-        for j in range(i + 1, len(quotes)):
-            b = quotes[j]
-            if a.article == b.article or a.speaker != b.speaker or min(len(a.text.split()), len(b.text.split())) < 5:
-                continue
-            if fuzz.partial_ratio(a.text.casefold(), b.text.casefold()) >= VARIANT_SCORE:
-                uf.union(i, j)
+        if len(quote.text.split()) >= 5:
+            by_speaker[quote.speaker].append(i)
+    for members in by_speaker.values():  # only one speaker's quotes can be the same utterance
+        folded = {i: quotes[i].text.casefold() for i in members}
+        for position, i in enumerate(members):
+            for j in members[position + 1:]:
+                if quotes[i].article != quotes[j].article and fuzz.partial_ratio(folded[i], folded[j]) >= VARIANT_SCORE:
+                    uf.union(i, j)
     groups: dict[object, list[QuoteRef]] = defaultdict(list)
     for i, quote in enumerate(quotes):
         groups[uf.find(i)].append(quote)
@@ -205,26 +209,36 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
         for other in slugs[1:]:
             uf.union(slugs[0], other)
     free = sorted((a for a in articles if not a.story), key=lambda a: (a.published, a.slug))
-    long_quotes: dict[str, list[str]] = defaultdict(list)
+    long_quotes: dict[str, list[tuple[str | None, str]]] = defaultdict(list)
     for quote in quotes:
         if len(quote.text.split()) >= 5:
-            long_quotes[quote.article].append(quote.text.casefold())
+            long_quotes[quote.article].append((quote.speaker, quote.text.casefold()))
+    # A story covers one development: groups never span more than twice the window, however the
+    # links between their articles chain (continuing coverage becomes the next story).
+    span = {a.slug: (a.published, a.published) for a in free}
     for i, a in enumerate(free):
         for b in free[i + 1:]:
             if (b.published - a.published).days > window:
                 break  # sorted by date: nothing later is within the window either
             shared = entity_sets[a.slug] & entity_sets[b.slug]
-            if len(shared) >= MIN_SHARED_ENTITIES or (shared and _share_quote(long_quotes[a.slug],
-                                                                               long_quotes[b.slug])):
+            if len(shared) < MIN_SHARED_ENTITIES and not (shared and _share_quote(long_quotes[a.slug],
+                                                                                   long_quotes[b.slug])):
+                continue
+            root_a, root_b = uf.find(a.slug), uf.find(b.slug)
+            first = min(span[str(root_a)][0], span[str(root_b)][0])
+            last = max(span[str(root_a)][1], span[str(root_b)][1])
+            if root_a != root_b and (last - first).days <= 2 * window:
                 uf.union(a.slug, b.slug)
+                span[str(uf.find(a.slug))] = (first, last)
     groups: dict[object, list[Article]] = defaultdict(list)
     for article in articles:
         groups[uf.find(article.slug)].append(article)
     return list(groups.values())
 
 
-def _share_quote(mine: list[str], theirs: list[str]) -> bool:
-    return any(fuzz.partial_ratio(x, y) >= VARIANT_SCORE for x in mine for y in theirs)
+def _share_quote(mine: list[tuple[str | None, str]], theirs: list[tuple[str | None, str]]) -> bool:
+    """The same words from the same speaker in both articles."""
+    return any(who == other and fuzz.partial_ratio(x, y) >= VARIANT_SCORE for who, x in mine for other, y in theirs)
 
 
 def _summary(article: Article) -> str:
@@ -271,8 +285,17 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     entity_sets: dict[str, set[str]] = defaultdict(set)
     for (article, _, _), page in page_of.items():
         entity_sets[article].add(page)
-    stories = [_story(group, quotes, entity_sets, annotations, by_slug, page_of)
-               for group in _story_groups(ordered, entity_sets, quotes, story_window_days)]
+    events = _events(by_slug, annotations)
+    by_article = _ByArticle(quotes=defaultdict(list), events=defaultdict(list), people=defaultdict(list),
+                            entity_sets=entity_sets)
+    for quote in quotes:
+        by_article.quotes[quote.article].append(quote)
+    for event in events:
+        by_article.events[event.article].append(event)
+    for (article, kind, _), page in page_of.items():
+        if kind == "person":
+            by_article.people[article].append(page)
+    stories = [_story(group, by_article) for group in _story_groups(ordered, entity_sets, quotes, story_window_days)]
     stories = _unique_story_slugs(sorted(stories, key=lambda s: (s.published, s.slug), reverse=True))
     story_of = {article: story.slug for story in stories for article in story.articles}
     topics = _topic_pages(ordered, annotations, kb, story_of)
@@ -280,20 +303,28 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
         articles=tuple(ordered), annotations=tuple(annotations), entities=tuple(pages),
         entity_of=tuple(sorted((a, name, page) for (a, _, name), page in page_of.items())),
         stories=tuple(stories), topics=tuple(topics), quotes=tuple(quotes),
-        events=tuple(_events(by_slug, annotations)), co_mentions=tuple(_co_mentions(entity_sets)),
+        events=tuple(events), co_mentions=tuple(_co_mentions(entity_sets)),
     )
 
 
-def _story(group: list[Article], quotes: list[QuoteRef], entity_sets: dict[str, set[str]],
-           annotations: list[Annotations], by_slug: dict[str, Article],
-           page_of: dict[tuple[str, str, str], str]) -> Story:
+@dataclass(frozen=True)
+class _ByArticle:
+    """What the story builder needs of each article, looked up once."""
+
+    quotes: dict[str, list[QuoteRef]]
+    events: dict[str, list[DatedEvent]]
+    people: dict[str, list[str]]
+    entity_sets: dict[str, set[str]]
+
+
+def _story(group: list[Article], by_article: _ByArticle) -> Story:
     oldest_first = sorted(group, key=lambda a: (a.published, a.slug))
-    lead = max(group, key=lambda a: (len(entity_sets[a.slug]), -a.published.toordinal(), a.slug))
+    lead = max(group, key=lambda a: (len(by_article.entity_sets[a.slug]), -a.published.toordinal(), a.slug))
     editor_slug = next((a.story for a in group if a.story), None)
-    slugs = {a.slug for a in group}
-    people = Counter(page for (article, kind, _), page in page_of.items() if article in slugs and kind == "person")
-    story_quotes = [q for q in quotes if q.article in slugs]
-    events = _events(by_slug, [a for a in annotations if a.article in slugs])
+    people = Counter(page for a in group for page in by_article.people[a.slug])
+    story_quotes = [q for a in oldest_first for q in by_article.quotes[a.slug]]
+    events = sorted((e for a in group for e in by_article.events[a.slug]),
+                    key=lambda e: (e.value, e.article, e.sentence))
     return Story(slug=editor_slug or slugify(lead.title), title=lead.title, summary=_summary(lead),
                  published=max(a.published for a in group), articles=tuple(a.slug for a in oldest_first),
                  people=tuple(p.split("/", 1)[1] for p, _ in sorted(people.items(), key=lambda i: (-i[1], i[0]))),
