@@ -16,7 +16,7 @@ from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
 from sitegen.model import Article, Digest, Site
-from sitegen.render import render_site
+from sitegen.render import render_site, write_page
 from sitegen.resolve import link
 from sitegen.search import build_index
 
@@ -100,14 +100,14 @@ def build(site: Site, *, force: bool = False) -> BuildReport:
     clock.lap("annotate")
     digest = link(articles, annotations, kb, site.story_window_days)
     clock.lap("resolve")
-    files = render_site(digest, site)
-    files.update(_extras(digest, site))
+    staging = _staging(site.out)
+    pages = render_site(digest, site, staging)
     clock.lap("render")
-    files.update(build_index(digest))
+    files = {**_extras(digest, site), **build_index(digest)}
     clock.lap("search")
-    _write_site(site.out, files, lunr_js)
+    _finish_site(site.out, staging, files, lunr_js)
     clock.lap("write")
-    report.pages = sum(1 for path in files if path.endswith(".html"))
+    report.pages = len(pages)
     if not report.errors and not report.warnings:  # otherwise redone next time, so they are shown again
         site.cache_dir.mkdir(parents=True, exist_ok=True)
         # The fingerprint is taken after annotation, which may have rewritten annotation files.
@@ -185,17 +185,20 @@ def _check_output_folder(out: Path) -> None:
                            "refusing to replace it. Move it away or choose another output_dir.")
 
 
-def _write_site(out: Path, files: dict[str, str], lunr_js: Path) -> None:
-    """Write into a fresh folder beside `out`, then swap: a failed build leaves the old site intact."""
+def _staging(out: Path) -> Path:
+    """A fresh folder beside `out` to build into; the swap at the end makes the build all or nothing."""
     _check_output_folder(out)
     staging = out.with_name(f".{out.name}.building")
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    return staging
+
+
+def _finish_site(out: Path, staging: Path, files: dict[str, str], lunr_js: Path) -> None:
+    """Write the remaining files and assets, then swap: a failed build leaves the old site intact."""
     for relative_path, text in sorted(files.items()):
-        target = staging / relative_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+        write_page(staging, relative_path, text)
     assets = staging / "assets"
     assets.mkdir(exist_ok=True)
     for name in ("style.css", "search.js"):

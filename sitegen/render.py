@@ -331,25 +331,41 @@ _WORK: dict[str, Any] = {}  # what forked render workers inherit from the parent
 PARALLEL_FROM = 400  # pages; below this, starting processes costs more than it saves
 
 
-def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, str]]:
-    env, all_pages, digest, site, linker = (_WORK[k] for k in ("env", "pages", "digest", "site", "linker"))
-    return [(page.path, render_page(env, page, digest, site, linker)) for page in all_pages[bounds[0]:bounds[1]]]
+def write_page(out_dir: Path, relative_path: str, html_text: str) -> None:
+    """Write one page below `out_dir` (a fresh staging folder: nobody else writes there)."""
+    target = out_dir / relative_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html_text, encoding="utf-8", newline="\n")
 
 
-def render_site(digest: Digest, site: Site, workers: int | None = None) -> dict[str, str]:
-    """Every page of the site as {relative path: HTML}, rendered on all local cores for large sites."""
+def _render_chunk(bounds: tuple[int, int]) -> int:
+    env, all_pages, digest, site, linker, out_dir = (
+        _WORK[k] for k in ("env", "pages", "digest", "site", "linker", "out_dir"))
+    for page in all_pages[bounds[0]:bounds[1]]:
+        write_page(out_dir, page.path, render_page(env, page, digest, site, linker))
+    return bounds[1] - bounds[0]
+
+
+def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None) -> list[str]:
+    """Render every page into `out_dir`, on all local cores for large sites; the paths written.
+
+    Workers are forked, so they share the digest with this process and write their pages
+    themselves: no page crosses a process boundary or waits in memory.
+    """
     env = environment(site.root / site.templates_dir)
     linker = Linker(digest)
     all_pages = list(pages(digest, site))
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(all_pages) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        return {page.path: render_page(env, page, digest, site, linker) for page in all_pages}
-    _WORK.update(env=env, pages=all_pages, digest=digest, site=site, linker=linker)
+        for page in all_pages:
+            write_page(out_dir, page.path, render_page(env, page, digest, site, linker))
+        return [page.path for page in all_pages]
+    _WORK.update(env=env, pages=all_pages, digest=digest, site=site, linker=linker, out_dir=out_dir)
     size = max(50, len(all_pages) // (workers * 8))
     chunks = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
     try:
         with mp.get_context("fork").Pool(workers) as pool:
-            rendered = [pair for chunk in pool.map(_render_chunk, chunks) for pair in chunk]
+            pool.map(_render_chunk, chunks)
     finally:
         _WORK.clear()
-    return dict(rendered)
+    return [page.path for page in all_pages]

@@ -14,6 +14,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
@@ -39,22 +41,26 @@ VARIANT_SCORE = 80
 
 
 class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[object, object] = {}
+    """Disjoint sets over comparable keys (tuples of strings, strings or ints, one kind per instance)."""
 
-    def find(self, item: object) -> object:
+    def __init__(self) -> None:
+        self.parent: dict[Any, Any] = {}
+
+    def find(self, item: Any) -> Any:
         self.parent.setdefault(item, item)
         while self.parent[item] != item:
             self.parent[item] = self.parent[self.parent[item]]
             item = self.parent[item]
         return item
 
-    def union(self, a: object, b: object) -> None:
+    def union(self, a: Any, b: Any) -> None:
         root_a, root_b = self.find(a), self.find(b)
         if root_a != root_b:
-            self.parent[max(root_a, root_b, key=repr)] = min(root_a, root_b, key=repr)
+            # The smaller key becomes the root, so the result does not depend on the order of unions.
+            self.parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
+@lru_cache(maxsize=200_000)
 def _form(text: str) -> str:
     return re.sub(r"['’]s$", "", text.replace(".", "")).casefold().strip()
 
@@ -109,7 +115,7 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[N
                  if (known.kind or "", _form(f)) in by_form]
         for node in nodes[1:]:
             uf.union(nodes[0], node)
-    return {node: repr(uf.find(node)) for article, e in pairs for node in [(article, e.kind, e.name)]}
+    return {node: repr(uf.find(node)) for node in uf.parent if isinstance(node, tuple)}
 
 
 def _entity_pages(articles: dict[str, Article], annotations: list[Annotations],

@@ -10,7 +10,6 @@ results are a third, minimal file. Nothing is loaded until the reader starts sea
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -100,14 +99,9 @@ def build_index(digest: Digest, workers: int | None = None) -> dict[str, str]:
     for number, shard in enumerate(built):
         files[f"assets/search-fulltext-{number}.js"] = (
             "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
-            f"window.SITEGEN_FULLTEXT[{number}] = {json_for_script(_stable(shard))};\n")
+            f"window.SITEGEN_FULLTEXT[{number}] = {json_for_script(shard)};\n")
     return files
 
 
 def _script(name: str, value: Any) -> str:
-    return f"window.{name} = {json_for_script(_stable(value))};\n"
-
-
-def _stable(value: Any) -> Any:
-    """Round-trip through JSON so key order and floats are the same on every build."""
-    return json.loads(json.dumps(value, sort_keys=True))
+    return f"window.{name} = {json_for_script(value)};\n"  # sorted keys: the same bytes every build

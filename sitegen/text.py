@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,13 +58,44 @@ def inline_pieces(token: Token) -> list[tuple[str, int]]:
     return pieces
 
 
-def blocks(article: Article) -> Iterator[Block]:
+# Markdown that is only plain paragraphs and "## " headings needs no parser: no character that
+# could start inline markup, no line that could start a block construct, no stray spaces. Most
+# imported news is like this; `tests/test_text.py` checks the fast path against markdown-it.
+INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>&!]")
+BLOCK_START = re.compile(r"^(?:[#>+\-*=|~\d]| {4}|\t)")
+
+
+def _plain_blocks(body: str) -> list[tuple[str, str]] | None:
+    """(tag, text) of each block when the body is plain paragraphs and level-2 headings, else None."""
+    result = []
+    for chunk in body.split("\n\n"):
+        if chunk.startswith("## ") and "\n" not in chunk:
+            heading = chunk[3:]
+            if heading != heading.strip() or not heading or "#" in heading or INLINE_MARKUP.search(heading):
+                return None
+            result.append(("h2", heading))
+            continue
+        lines = chunk.split("\n")
+        for line in lines:
+            if not line or line != line.strip() or BLOCK_START.match(line) or INLINE_MARKUP.search(line):
+                return None
+        result.append(("p", chunk))
+    return result
+
+
+def blocks(article: Article, fast: bool = True) -> Iterator[Block]:
     """Title, dateline and each text block of the body, with their offsets."""
     offset = 0
     heads = [("title", article.title)] + ([("dateline", article.dateline)] if article.dateline else [])
     for kind, text in heads:
         yield Block(kind, offset, text, None)
         offset += len(text) + len(BLOCK_SEPARATOR)
+    plain = _plain_blocks(article.body) if fast and article.body else None
+    if plain is not None:
+        for tag, text in plain:
+            yield Block(tag, offset, text, None)
+            offset += len(text) + len(BLOCK_SEPARATOR)
+        return
     tokens = markdown().parse(article.body)
     for index, token in enumerate(tokens):
         if token.type != "inline":
