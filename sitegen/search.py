@@ -53,10 +53,9 @@ def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[st
         records.append({"id": ref, "title": title, "outlet": outlet, **fields})
         return ref
 
-    for story in digest.stories:
-        people = [forms_of[f"person/{p}"] for p in story.people]
+    for story in digest.stories:  # found by headline; its people are found through its articles
         ref = add("story", story.title, f"stories/{story.slug}.html", story.published.isoformat(), "",
-                  story.summary, person=" ".join(people))
+                  story.summary)
         bodies.append({"id": ref, "lead": story.summary, "body": ""})
     for article in digest.articles:
         entities = article_entities[article.slug]

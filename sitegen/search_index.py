@@ -14,6 +14,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
+from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.builder import Builder
 from lunr.field_ref import FieldRef
 from lunr.idf import idf
@@ -50,13 +51,18 @@ def terms(text: str) -> list[str]:
 class TermBuilder(Builder):  # type: ignore[misc]
     """lunr's Builder, fed with terms instead of text, and with field vectors built in term order."""
 
+    field_of: dict[str, str]
+
     def add_terms(self, doc_ref: str, fields: dict[str, list[str]]) -> None:
         """Add one document whose fields are already lists of terms."""
+        if not hasattr(self, "field_of"):
+            self.field_of = {}
         self._documents[doc_ref] = {}
         self.document_count += 1
         for field_name in self._fields:
             counted = Counter(fields.get(field_name) or [])
             field_ref = str(FieldRef(doc_ref, field_name))
+            self.field_of[field_ref] = field_name
             self.field_term_frequencies[field_ref] = dict(counted)
             self.field_lengths[field_ref] = sum(counted.values())
             for term in counted:
@@ -76,7 +82,7 @@ class TermBuilder(Builder):  # type: ignore[misc]
             if not frequencies:  # an empty field: no terms, and an average length that may be 0
                 vectors[field_ref] = Vector([])
                 continue
-            field_name = FieldRef.from_string(field_ref).field_name
+            field_name = self.field_of[field_ref]
             boost = self._fields[field_name].boost
             norm = k1 * (1 - b + b * (self.field_lengths[field_ref] / self.average_field_length[field_name]))
             pairs = []
@@ -92,15 +98,38 @@ class TermBuilder(Builder):  # type: ignore[misc]
         self.field_vectors = vectors
 
 
+    def _calculate_average_field_lengths(self) -> None:
+        totals: dict[str, int] = dict.fromkeys(self._fields, 0)
+        counts: dict[str, int] = dict.fromkeys(self._fields, 0)
+        for field_ref, length in self.field_lengths.items():
+            totals[self.field_of[field_ref]] += length
+            counts[self.field_of[field_ref]] += 1
+        self.average_field_length = {name: totals[name] / counts[name] if counts[name] else 0 for name in totals}
+
+
 def build(fields: list[dict[str, Any]], documents: list[dict[str, str]], ref: str = "id") -> dict[str, Any]:
-    """A serialised lunr index (the dict lunr.js loads) of `documents`."""
+    """A serialised lunr index (the dict lunr.js loads) of `documents`.
+
+    It is `Index.serialize()` of what lunr's Builder builds, less two things lunr.js never reads: the
+    token set (rebuilt by lunr.js when it loads the index) and the vectors of empty fields (a field
+    with no terms has no postings, so no query reaches its vector).
+    """
     builder = TermBuilder()
-    default = get_default_builder()
-    builder.search_pipeline = default.search_pipeline
+    builder.search_pipeline = get_default_builder().search_pipeline
+    builder.field_of = {}
     builder.ref(ref)
     for field in fields:
         builder.field(**field)
     names = [str(f["field_name"]) for f in fields]
     for document in documents:
         builder.add_terms(str(document[ref]), {name: terms(document.get(name) or "") for name in names})
-    return dict(builder.build().serialize())
+    builder._calculate_average_field_lengths()
+    builder._create_field_vectors()
+    return {
+        "version": LUNR_JS_VERSION,
+        "fields": list(builder._fields),
+        "fieldVectors": [[field_ref, vector.elements] for field_ref, vector in builder.field_vectors.items()
+                         if vector.elements],
+        "invertedIndex": [[term, builder.inverted_index[term]] for term in sorted(builder.inverted_index)],
+        "pipeline": builder.search_pipeline.serialize(),
+    }

@@ -27,6 +27,8 @@ def test_fast_builder_output_is_identical_to_lunr(built_site: Path) -> None:
             for field in fields:
                 document.setdefault(field["field_name"], "")
         expected = lunr(ref="id", fields=fields, documents=documents).serialize()
+        # lunr.js never reads the vector of an empty field (no postings lead to it), so they are left out.
+        expected["fieldVectors"] = [pair for pair in expected["fieldVectors"] if pair[1]]
         assert json.dumps(search_index.build(fields, documents), sort_keys=True) == json.dumps(expected, sort_keys=True)
 
 

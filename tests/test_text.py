@@ -44,7 +44,8 @@ def test_fast_path_renders_the_same_html(body: str) -> None:
 
 WORDS = st.sampled_from(["Putin", "said", "on", "Thursday:", "“We", "see", "this.”", "2014", "Zelenskyy's", "—",
                          "(AP)", "50%", "$3", "e-mail", "#1", "it’s", "U.S.", "“nothing,”"])
-LINE = st.lists(WORDS, min_size=1, max_size=8).map(" ".join).filter(lambda line: not (line[0].isdigit() or line[0] in "#-"))
+LINE = st.lists(WORDS, min_size=1, max_size=8).map(" ".join).filter(
+    lambda line: not (line[0].isdigit() or line[0] in "#-"))
 PARAGRAPH = st.lists(LINE, min_size=1, max_size=3).map("\n".join)
 HEADING = st.lists(WORDS.filter(lambda w: "#" not in w), min_size=1, max_size=4).map(lambda w: "## " + " ".join(w))
 PLAIN_BODY = st.lists(st.one_of(PARAGRAPH, HEADING), min_size=1, max_size=6).map("\n\n".join)
