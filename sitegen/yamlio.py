@@ -92,6 +92,8 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         line_in_text = mark.line if mark else 0
         source = text.split("\n")[line_in_text] if text else ""
         problem = exc.problem or exc.context or "not valid YAML"
+        # Lines inside the message count from the YAML's first line; report them as file lines.
+        problem = re.sub(r"first on line (\d+)", lambda m: f"first on line {int(m.group(1)) + first_line - 1}", problem)
         hint = _hint(problem + ("\\t" if "\t" in source else ""))
         raise ContentError(path, first_line + line_in_text, f"{problem}{hint}", source) from None
     except yaml.YAMLError as exc:

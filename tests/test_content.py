@@ -18,7 +18,7 @@ def write(tmp_path: Path, text: str, name: str = "story.md") -> Path:
 
 @pytest.mark.parametrize("front, line, fragment", [
     ("title: A\npublished: 2025-02-30\n", 3, "not a valid date"),
-    ("title: A\npublished: 2025-02-01\ntitle: B\n", 4, "duplicate key 'title'"),
+    ("title: A\npublished: 2025-02-01\ntitle: B\n", 4, "duplicate key 'title' (first on line 2)"),
     ("title: A\n\tpublished: 2025-02-01\n", 3, "tabs"),
     ("title: \"unclosed\npublished: 2025-02-01\n", 2, "quotation mark is not closed"),
     ("a: &x [1]\nb: *x\n", 3, "aliases"),
