@@ -1,8 +1,9 @@
 """Search: lunr indexes built at build time, read by lunr.js in the browser, online and from disk.
 
-Tiers keep what a reader downloads small. The default index covers what readers search most
-(headline, people, organizations, places, topics, outlet) with short refs and no positional
-metadata. Full text (lead and body) is a second tier, split into shards of documents that the page
+Tiers keep what a reader downloads small. The default index covers what readers search most:
+headlines, outlets and topics of articles (and of stories with several articles), and the pages of
+people, organizations, places and topics under every spelling, with short refs and no positional
+metadata. Full text (who and where each article mentions, its lead and body) is a second tier, split into shards of documents that the page
 loads one after another only when the reader asks for it. Every file is JavaScript loaded with a
 <script> tag, because browsers refuse fetch() of local files under file://; the documents shown in
 results are a third, minimal file. Nothing is loaded until the reader starts searching.
@@ -27,7 +28,13 @@ DEFAULT_FIELDS: list[dict[str, Any]] = [
     {"field_name": "topic", "boost": 3},
     {"field_name": "outlet", "boost": 2},
 ]
-FULLTEXT_FIELDS: list[dict[str, Any]] = [{"field_name": "lead", "boost": 2}, {"field_name": "body", "boost": 1}]
+FULLTEXT_FIELDS: list[dict[str, Any]] = [
+    {"field_name": "person", "boost": 3},
+    {"field_name": "organization", "boost": 2},
+    {"field_name": "place", "boost": 2},
+    {"field_name": "lead", "boost": 2},
+    {"field_name": "body", "boost": 1},
+]
 SNIPPET_CHARS = 160
 SHARD_SIZE = 1000
 
@@ -53,18 +60,21 @@ def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[st
         records.append({"id": ref, "title": title, "outlet": outlet, **fields})
         return ref
 
-    for story in digest.stories:  # found by headline; its people are found through its articles
+    for story in digest.stories:
+        if len(story.articles) < 2:
+            continue  # a one-article story is found through its article
         ref = add("story", story.title, f"stories/{story.slug}.html", story.published.isoformat(), "",
                   story.summary)
-        bodies.append({"id": ref, "lead": story.summary, "body": ""})
+        bodies.append({"id": ref, "lead": story.summary})
     for article in digest.articles:
+        # The default tier finds an article by headline, outlet and topic; who and where it mentions
+        # is found through the entity's own page first, and in the full-text tier.
         entities = article_entities[article.slug]
         lead = next((p for p in article.body.split("\n\n") if p and not p.startswith("#")), "")
         ref = add("article", article.title, f"articles/{article.slug}.html", article.published.isoformat(),
-                  article.outlet or "", lead, person=" ".join(entities["person"]),
-                  organization=" ".join(entities["organization"]), place=" ".join(entities["place"]),
-                  topic=" ".join(topics_of[article.slug]))
-        bodies.append({"id": ref, "lead": lead, "body": article.body})
+                  article.outlet or "", lead, topic=" ".join(topics_of[article.slug]))
+        bodies.append({"id": ref, "lead": lead, "body": article.body, "person": " ".join(entities["person"]),
+                       "organization": " ".join(entities["organization"]), "place": " ".join(entities["place"])})
     for entity in digest.entities:
         add(entity.kind, entity.name, page_url(entity.kind, entity.slug), "", "",
             ", ".join(entity.roles) or f"{len(entity.articles)} article(s)",

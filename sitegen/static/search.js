@@ -3,6 +3,7 @@
   "use strict";
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
+  var PAGE = 50;
   var FIELD_ALIASES = { people: "person", persons: "person", places: "place", organizations: "organization",
                         orgs: "organization", org: "organization", topics: "topic", outlets: "outlet", headline: "title" };
   var defaultIndex = null, fulltextIndexes = null, docs = {};
@@ -177,6 +178,7 @@
     var list = document.getElementById("search-results");
     var message = document.getElementById("search-message");
     var box = document.getElementById("fulltext");
+    var moreButton = document.getElementById("search-more");
     if (!list) { return; }
     function render() {
       if (!ready()) {
@@ -187,8 +189,18 @@
       var outcome = run(input.value, box && box.checked);
       list.textContent = "";
       if (outcome.error) { message.textContent = outcome.error; return; }
-      message.textContent = input.value.trim() ? outcome.results.length + " result(s)" : "";
-      outcome.results.forEach(function (doc) { list.appendChild(resultItem(doc, terms(input.value), "li")); });
+      var total = outcome.results.length;
+      var shown = 0;
+      var words = terms(input.value);
+      function more() {  /* results are drawn a page at a time: drawing thousands would freeze the page */
+        outcome.results.slice(shown, shown + PAGE).forEach(function (doc) { list.appendChild(resultItem(doc, words, "li")); });
+        shown = Math.min(total, shown + PAGE);
+        message.textContent = !input.value.trim() ? "" :
+          total + " result(s)" + (shown < total ? ", showing " + shown : "");
+        if (moreButton) { moreButton.hidden = shown >= total; }
+      }
+      if (moreButton) { moreButton.onclick = more; }
+      more();
     }
     var params = new URLSearchParams(window.location.search);
     if (params.get("q")) { input.value = params.get("q"); }
