@@ -18,7 +18,7 @@ from typing import Any
 
 from sitegen import search_index
 from sitegen.model import Digest
-from sitegen.render import json_for_script, page_url
+from sitegen.render import json_parse_script, page_url
 
 DEFAULT_FIELDS: list[dict[str, Any]] = [
     {"field_name": "title", "boost": 10},
@@ -108,9 +108,9 @@ def build_index(digest: Digest, workers: int | None = None) -> dict[str, str]:
     for number, shard in enumerate(built):
         files[f"assets/search-fulltext-{number}.js"] = (
             "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
-            f"window.SITEGEN_FULLTEXT[{number}] = {json_for_script(shard)};\n")
+            f"window.SITEGEN_FULLTEXT[{number}] = {json_parse_script(shard)};\n")
     return files
 
 
 def _script(name: str, value: Any) -> str:
-    return f"window.{name} = {json_for_script(value)};\n"  # sorted keys: the same bytes every build
+    return f"window.{name} = {json_parse_script(value)};\n"  # sorted keys: the same bytes every build

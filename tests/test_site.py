@@ -109,7 +109,8 @@ def test_index_answers_in_lunr_js_as_in_lunr_py(built_site: Path) -> None:
     """
     result = json.loads(subprocess.run([node, "-e", script], capture_output=True, text=True, check=True).stdout)
     text = (assets / "search-index.js").read_text()
-    index = Index.load(json.loads(re.search(r"window\.SITEGEN_INDEX = (.*);\n", text).group(1)))
+    literal = re.search(r"window\.SITEGEN_INDEX = JSON\.parse\((\".*\")\);\n", text).group(1)
+    index = Index.load(json.loads(json.loads(literal)))
     for query in queries:
         assert result[query] == [r["ref"] for r in index.search(query)], query
     assert result["zelen*"] and result["person:putin"]
