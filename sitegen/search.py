@@ -3,10 +3,11 @@
 Tiers keep what a reader downloads small. The default index covers what readers search most:
 headlines, outlets and topics of articles (and of stories with several articles), and the pages of
 people, organizations, places and topics under every spelling, with short refs and no positional
-metadata. Full text (who and where each article mentions, its lead and body) is a second tier, split into shards of documents that the page
-loads one after another only when the reader asks for it. Every file is JavaScript loaded with a
-<script> tag, because browsers refuse fetch() of local files under file://; the documents shown in
-results are a third, minimal file. Nothing is loaded until the reader starts searching.
+metadata. Full text (who and where each article mentions, its lead and body) is a second tier,
+split into shards of documents that the page loads one after another only when the reader asks for
+it. Every file is JavaScript loaded with a <script> tag, because browsers refuse fetch() of local
+files under file://; the documents shown in results are a third, minimal file. Nothing is loaded
+until the reader starts searching.
 """
 
 from __future__ import annotations
