@@ -16,7 +16,7 @@ CONFIG_NAME = "sitegen.yaml"
 
 @dataclass(frozen=True)
 class Setting:
-    """One key of `sitegen.yaml`: its type and what it is for (shown by `sitegen config --help`)."""
+    """One key of `sitegen.yaml`: its type and what it is for."""
 
     name: str
     kind: type

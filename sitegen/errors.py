@@ -31,11 +31,3 @@ class ContentError(SitegenError):
         if source_line is not None:
             text += f"\n    {source_line.rstrip()}"
         super().__init__(text)
-
-
-class ContentErrors(SitegenError):
-    """Several content problems, collected so all are reported at once."""
-
-    def __init__(self, errors: list[ContentError]) -> None:
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))

@@ -9,7 +9,6 @@ places, or a quote; an editor's `story:` always wins.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -374,9 +373,3 @@ def _co_mentions(entity_sets: dict[str, set[str]]) -> Iterable[tuple[str, str, i
                 if a != b:
                     counts[(a, b)] += 1
     return sorted((a, b, n) for (a, b), n in counts.items())
-
-
-def published_range(digest: Digest) -> tuple[dt.date, dt.date] | None:
-    """First and last publication dates, for the front page."""
-    dates = [a.published for a in digest.articles]
-    return (min(dates), max(dates)) if dates else None
