@@ -1,5 +1,5 @@
-"""Build: the thin orchestrator. Import seeds if needed, annotate what is stale, link, render, index,
-then put the new site in place of the old one in one step."""
+"""Build: the orchestrator. Load content, annotate what is stale, link, render, index, then put the
+new site in place of the old one in one step. (`make site` imports the seeds first when content/ is empty.)"""
 
 from __future__ import annotations
 
