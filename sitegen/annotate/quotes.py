@@ -38,7 +38,7 @@ GENERIC_HEADS = {"official", "analyst", "leader", "expert", "source", "critic", 
                  "resident", "lawmaker", "politician", "commentator", "activist", "witness", "some", "others"}
 ORG_NOUNS = {"administration", "ministry", "department", "government", "office", "agency", "service", "council",
              "committee", "commission", "court", "army", "military", "police", "spokesperson", "spokesman",
-             "spokeswoman", "kremlin", "party", "campaign", "company", "firm", "authorities", "authority"}
+             "spokeswoman", "party", "campaign", "company", "firm", "authorities", "authority"}
 OPEN_MARKS = {"“", "\"", "‘", "'", "„", "«"}
 WH_WORDS = {"what", "who", "whatever", "which", "whoever"}
 
