@@ -58,3 +58,16 @@ def test_correction_survives_text_edit_and_lost_anchor_is_reported(tmp_path: Pat
     assert any("'budget was fair'" in orphan for orphan in data["orphans"])
     problems = check(load_config(root))
     assert any("editor correction anchor 'budget was fair' no longer occurs in budget.md" in p for p in problems)
+
+
+def test_reannotation_without_corrections_writes_what_a_first_run_writes(tmp_path: Path, nlp) -> None:
+    """Articles with a repeated paragraph have the same anchor twice: order must not depend on history."""
+    from sitegen.annotate.run import annotation_path
+
+    root = make_site(tmp_path)  # the seeds; one of them repeats its first paragraph
+    site = load_config(root)
+    articles, _ = load_articles(site)
+    annotate_site(articles, load_knowledge_base(site), site.annotations_dir)
+    first = {a.slug: annotation_path(site.annotations_dir, a.slug).read_text() for a in articles}
+    annotate_site(articles, load_knowledge_base(site), site.annotations_dir, force=True)
+    assert {a.slug: annotation_path(site.annotations_dir, a.slug).read_text() for a in articles} == first

@@ -141,6 +141,8 @@ def merge_corrections(machine: Annotations, previous: Annotations | None, text: 
 
     def anchored(entries: tuple[Any, ...], fresh: tuple[Any, ...], label: str) -> tuple[Any, ...]:
         edits = [e for e in entries if e.by == "editor"]
+        if not edits:
+            return fresh  # nothing to lay over: the machine's document order, exactly as a first run
         kept_edits, positions = [], set()
         for edit in edits:
             where = locate(text, edit.anchor)
@@ -149,10 +151,9 @@ def merge_corrections(machine: Annotations, previous: Annotations | None, text: 
             else:
                 positions.add(where)
             kept_edits.append((where, edit))
-        merged = [(locate(text, f.anchor), f) for f in fresh]
-        merged = [(w, f) for w, f in merged if w not in positions]
+        merged = [(w, f) for w, f in zip(_in_order(text, fresh), fresh, strict=True) if w not in positions]
         everything = merged + kept_edits
-        everything.sort(key=lambda pair: (pair[0] is None, pair[0] or (0, 0)))
+        everything.sort(key=lambda pair: (pair[0] is None, pair[0] or (0, 0)))  # stable: ties keep their order
         return tuple(entry for _, entry in everything)
 
     edited_entities = {(e.kind, e.name): e for e in previous.entities if e.by == "editor"}
@@ -168,6 +169,24 @@ def merge_corrections(machine: Annotations, previous: Annotations | None, text: 
         topics=tuple(sorted(topics, key=lambda t: (-t.score, t.name))),
         orphans=tuple(orphans),
     )
+
+
+def _in_order(text: str, entries: tuple[Any, ...]) -> list[tuple[int, int] | None]:
+    """Positions of entries listed in document order: the same words twice (a repeated paragraph)
+    are two occurrences, the first entry at the first one."""
+    positions: list[tuple[int, int] | None] = []
+    cursor = 0
+    for entry in entries:
+        exact = entry.anchor.exact
+        start = text.find(exact, cursor)
+        while start != -1 and not (text[max(0, start - len(entry.anchor.prefix)):start].endswith(entry.anchor.prefix)
+                                   and text[start + len(exact):].startswith(entry.anchor.suffix)):
+            start = text.find(exact, start + 1)
+        where = (start, start + len(exact)) if start != -1 else locate(text, entry.anchor)
+        positions.append(where)
+        if where is not None:
+            cursor = where[0]
+    return positions
 
 
 def visible(annotations: Annotations) -> Annotations:
