@@ -9,11 +9,15 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sitegen import __version__
 from sitegen.config import load_config
 from sitegen.errors import ConfigError, ContentError, SitegenError
+
+if TYPE_CHECKING:  # the commands import their stages lazily, so `--help` stays fast
+    from sitegen.annotate.run import AnnotateReport
+    from sitegen.model import Article, Site
 
 EPILOG = """commands in the order an editor uses them:
   import    raw scraped .txt articles -> content/articles/*.md
@@ -177,7 +181,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 1 if errors or report.errors else 0
 
 
-def _annotate_on_dask(args: argparse.Namespace, site: Any, articles: list[Any]) -> Any:
+def _annotate_on_dask(args: argparse.Namespace, site: Site, articles: list[Article]) -> AnnotateReport:
     from sitegen.annotate.run import annotate_site
     from sitegen.content import load_knowledge_base
 
