@@ -104,12 +104,13 @@ def build_index(digest: Digest, workers: int | None = None) -> dict[str, str]:
         built = [_shard(shard) for shard in shards]
     files = {
         "assets/search-docs.js": _script("SITEGEN_DOCS", docs),
-        "assets/search-index.js": f"window.SITEGEN_SHARDS = {len(built)};\n" + _script("SITEGEN_INDEX", default),
+        "assets/search-index.js": f"window.SITEGEN_SHARDS = {len(built)};\n" + _script(
+            "SITEGEN_INDEX", search_index.compact(default) if default else None),
     }
     for number, shard in enumerate(built):
         files[f"assets/search-fulltext-{number}.js"] = (
             "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
-            f"window.SITEGEN_FULLTEXT[{number}] = {json_parse_script(shard)};\n")
+            f"window.SITEGEN_FULLTEXT[{number}] = {json_parse_script(search_index.compact(shard))};\n")
     return files
 
 

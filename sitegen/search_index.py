@@ -133,3 +133,20 @@ def build(fields: list[dict[str, Any]], documents: list[dict[str, str]], ref: st
         "invertedIndex": [[term, builder.inverted_index[term]] for term in sorted(builder.inverted_index)],
         "pipeline": builder.search_pipeline.serialize(),
     }
+
+
+def compact(index: dict[str, Any]) -> dict[str, Any]:
+    """The index without the empty field postings every term repeats (half the bytes of a large
+    index); `expand` (and search.js's `expandIndex`) puts them back before lunr loads it."""
+    fields = index["fields"]
+    postings = [[term, {k: v for k, v in posting.items() if v or k == "_index" or k not in fields}]
+                for term, posting in index["invertedIndex"]]
+    return {**index, "invertedIndex": postings}
+
+
+def expand(index: dict[str, Any]) -> dict[str, Any]:
+    """The index as lunr serialises it, from `compact`'s form."""
+    for _, posting in index["invertedIndex"]:
+        for field in index["fields"]:
+            posting.setdefault(field, {})
+    return index

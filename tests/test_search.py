@@ -32,6 +32,17 @@ def test_fast_builder_output_is_identical_to_lunr(built_site: Path) -> None:
         assert json.dumps(search_index.build(fields, documents), sort_keys=True) == json.dumps(expected, sort_keys=True)
 
 
+def test_compact_form_expands_to_the_same_index() -> None:
+    import copy
+
+    documents = [{"id": "a", "title": "Ceasefire talks", "body": "Talks in Istanbul"}, {"id": "b", "title": "x"}]
+    fields = [{"field_name": "title", "boost": 1}, {"field_name": "body", "boost": 1}]
+    built = search_index.build(fields, documents)
+    compact = search_index.compact(copy.deepcopy(built))
+    assert len(json.dumps(compact)) < len(json.dumps(built))
+    assert search_index.expand(compact) == built
+
+
 def test_empty_fields_and_stop_words() -> None:
     documents = [{"id": "a", "title": "The and of", "body": ""}, {"id": "b", "title": "Ceasefire talks", "body": ""}]
     fields = [{"field_name": "title", "boost": 1}, {"field_name": "body", "boost": 1}]

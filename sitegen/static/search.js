@@ -27,7 +27,7 @@
     (function next(i) {
       if (i === files.length) {
         if (window.SITEGEN_INDEX) {
-          defaultIndex = window.lunr.Index.load(window.SITEGEN_INDEX);
+          defaultIndex = window.lunr.Index.load(expandIndex(window.SITEGEN_INDEX));
           window.SITEGEN_DOCS.forEach(function (d) { docs[d.r] = d; });
         }
         waiting.splice(0).forEach(function (fn) { fn(); });
@@ -39,6 +39,14 @@
 
   function ready() { return Boolean(defaultIndex); }
 
+  /* The build leaves out the empty field postings every term would repeat; lunr expects them. */
+  function expandIndex(index) {
+    index.invertedIndex.forEach(function (entry) {
+      index.fields.forEach(function (field) { if (!entry[1][field]) { entry[1][field] = {}; } });
+    });
+    return index;
+  }
+
   /* Full text is split into shards, loaded one after another the first time the reader asks. */
   function loadFulltext(then) {
     if (fulltextIndexes) { then(); return; }
@@ -48,7 +56,7 @@
       if (i === count) { fulltextIndexes = loaded; then(); return; }
       loadScript("assets/search-fulltext-" + i + ".js", function () {
         if (window.SITEGEN_FULLTEXT && window.SITEGEN_FULLTEXT[i]) {
-          loaded.push(window.lunr.Index.load(window.SITEGEN_FULLTEXT[i]));
+          loaded.push(window.lunr.Index.load(expandIndex(window.SITEGEN_FULLTEXT[i])));
           window.SITEGEN_FULLTEXT[i] = null;  // the parsed index is all we keep
         }
         next(i + 1);
