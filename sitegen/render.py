@@ -23,6 +23,7 @@ from sitegen.annotate.anchors import locate
 from sitegen.errors import SitegenError
 from sitegen.model import Annotations, Article, Digest, EntityPage, Site
 from sitegen.text import Block, blocks, inline_pieces
+from sitegen.workers import die_with_parent
 
 KIND_FOLDER = {"person": "people", "organization": "organizations", "place": "places"}
 KIND_TITLE = {"person": "People", "organization": "Organizations", "place": "Places"}
@@ -374,7 +375,7 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
     size = max(50, len(all_pages) // (workers * 8))
     chunks = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
     try:
-        with mp.get_context("fork").Pool(workers) as pool:
+        with mp.get_context("fork").Pool(workers, initializer=die_with_parent) as pool:
             pool.map(_render_chunk, chunks)
     finally:
         _WORK.clear()

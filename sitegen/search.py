@@ -20,6 +20,7 @@ from typing import Any
 from sitegen import search_index
 from sitegen.model import Digest
 from sitegen.render import json_parse_script, page_url
+from sitegen.workers import die_with_parent
 
 DEFAULT_FIELDS: list[dict[str, Any]] = [
     {"field_name": "title", "boost": 10},
@@ -98,7 +99,7 @@ def build_index(digest: Digest, workers: int | None = None) -> dict[str, str]:
     shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
     workers = workers or min(len(shards), os.cpu_count() or 1)
     if workers > 1 and len(shards) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
             built = list(pool.map(_shard, shards))
     else:
         built = [_shard(shard) for shard in shards]

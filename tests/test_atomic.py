@@ -33,6 +33,23 @@ def snapshot(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(folder.glob("*.yaml"))}
 
 
+def _alive_in_group(group: int) -> bool:
+    """Whether a process of the killed process's group still runs (dead zombies waiting for init to
+    reap them hold no memory and do not count); any that does is killed so it cannot pile up."""
+    alive = False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, process_group = fields[0], int(fields[2])
+        if process_group == group and state != "Z":
+            alive = True
+    if alive:
+        os.killpg(group, signal.SIGKILL)
+    return alive
+
+
 def annotate_now(root: Path) -> None:
     site = load_config(root)
     articles, _ = load_articles(site)
@@ -58,10 +75,12 @@ def test_sigkill_leaves_old_or_new_annotation_files(tmp_path: Path, nlp) -> None
         for name, text in old.items():
             (folder / name).write_text(text)
         process = subprocess.Popen([sys.executable, "-m", "sitegen", "--root", str(root), "annotate"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(rng.uniform(0.5, 3.0))
-        process.send_signal(signal.SIGKILL)
+        process.send_signal(signal.SIGKILL)  # the annotating process only, as the kernel's OOM killer would
         process.wait()
+        time.sleep(0.3)
+        assert not _alive_in_group(process.pid), "annotation workers outlived the killed process"
         after = snapshot(folder)
         assert set(after) == set(old)
         for name, text in after.items():

@@ -18,6 +18,7 @@ from sitegen.errors import ContentError
 from sitegen.model import Annotations, Article, KnowledgeBase
 from sitegen.storage import atomic_write_text, write_if_changed
 from sitegen.text import article_text, text_sha256
+from sitegen.workers import die_with_parent
 from sitegen.yamlio import load_yaml
 
 
@@ -127,7 +128,7 @@ def annotate_many(articles: list[Article], kb: KnowledgeBase, *, workers: int | 
                 results[index] = annotate_chunk(chunk, kb)
                 progress.update(len(chunk))
         else:
-            pool = executor or ProcessPoolExecutor(max_workers=workers)
+            pool = executor or ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent)
             try:
                 futures = {pool.submit(annotate_chunk, chunk, kb): index for index, chunk in enumerate(chunks)}
                 for future in as_completed(futures):
