@@ -51,12 +51,13 @@ def terms(text: str) -> list[str]:
 class TermBuilder(Builder):  # type: ignore[misc]
     """lunr's Builder, fed with terms instead of text, and with field vectors built in term order."""
 
-    field_of: dict[str, str]
+    def __init__(self) -> None:
+        super().__init__()
+        self.field_of: dict[str, str] = {}
+        """Field name of each field ref, so the build never parses refs back."""
 
     def add_terms(self, doc_ref: str, fields: dict[str, list[str]]) -> None:
         """Add one document whose fields are already lists of terms."""
-        if not hasattr(self, "field_of"):
-            self.field_of = {}
         self._documents[doc_ref] = {}
         self.document_count += 1
         for field_name in self._fields:
@@ -116,7 +117,6 @@ def build(fields: list[dict[str, Any]], documents: list[dict[str, str]], ref: st
     """
     builder = TermBuilder()
     builder.search_pipeline = get_default_builder().search_pipeline
-    builder.field_of = {}
     builder.ref(ref)
     for field in fields:
         builder.field(**field)
