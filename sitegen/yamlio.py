@@ -134,7 +134,13 @@ class _Dumper(yaml.SafeDumper):
         return super().increase_indent(flow, False)
 
 
+YAML_LINE_BREAKS = ("\x85", "\u2028", "\u2029", "\r")
+
+
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> Any:
+    # Characters YAML reads as line breaks only survive a round trip escaped in double quotes.
+    if any(char in value for char in YAML_LINE_BREAKS):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 

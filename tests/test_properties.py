@@ -61,3 +61,12 @@ def test_building_twice_gives_identical_sites(tmp_path_factory, nlp, body: str) 
     first = tree(root / "site")
     build(load_config(root), force=True)
     assert tree(root / "site") == first
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_annotation_yaml_round_trips_any_text(value: str) -> None:
+    from sitegen.yamlio import dump_yaml, load_yaml
+
+    data = {"text": value, "items": [{"prefix": value, "suffix": value[::-1]}]}
+    assert load_yaml(dump_yaml(data), Path("x.yaml")) == data
