@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -70,3 +72,25 @@ def test_annotation_yaml_round_trips_any_text(value: str) -> None:
 
     data = {"text": value, "items": [{"prefix": value, "suffix": value[::-1]}]}
     assert load_yaml(dump_yaml(data), Path("x.yaml")) == data
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    import spacy
+
+    return spacy.blank("en").make_doc
+
+
+BLANKS = st.lists(st.sampled_from(["word", "Putin.", "\n", "\n\n", "\n\n\n", " ", "  ", "“", "”", "a\n\nb", "\t"]),
+                  max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(BLANKS)
+def test_blank_lines_start_sentences_exactly_where_a_token_holds_one(text: str) -> None:
+    from sitegen.annotate import _block_boundaries
+
+    doc = _block_boundaries(_tokenizer()(text))
+    starts = [t.i for t in doc[1:] if t.is_sent_start]
+    # The definition, token by token: the token after one whose text (or trailing space) has a blank line.
+    assert starts == [t.i for t in doc[1:] if "\n\n" in doc[t.i - 1].text_with_ws]

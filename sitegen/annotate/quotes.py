@@ -158,9 +158,9 @@ class SpeakerResolver:
             return None
         subtree = list(token.subtree)
         inside = [self.token_entity[t.i] for t in subtree if t.i in self.token_entity and t.i < token.i + 1]
-        if token.lemma_.lower() in ORG_NOUNS:
+        if _lemma(token) in ORG_NOUNS:
             people = [name for name, kind in inside if kind == "person"]
-            if people and token.lemma_.lower() not in {"spokesperson", "spokesman", "spokeswoman"}:
+            if people and _lemma(token) not in {"spokesperson", "spokesman", "spokeswoman"}:
                 return people[-1]
             orgs = [name for name, kind in inside if kind == "organization"]
             if orgs:
@@ -168,7 +168,7 @@ class SpeakerResolver:
             if any(t.pos_ == "PROPN" for t in subtree):
                 return _noun_phrase(token)
             return None
-        if token.tag_ in ("NNS", "NNPS") or (token.lemma_.lower() in GENERIC_HEADS and token.tag_ != "NN"):
+        if token.tag_ in ("NNS", "NNPS") or (_lemma(token) in GENERIC_HEADS and token.tag_ != "NN"):
             return None
         if token.pos_ == "NOUN":
             return self.by_title(token)
@@ -231,6 +231,7 @@ POSSESSIVE_END = re.compile(r"['’]s$")
 def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> list[FoundQuote]:
     """Speaker, cue and kind for each quoted span."""
     found: list[FoundQuote] = []
+    text = doc.text  # spaCy joins every token to make it: once per article, not once per quote
     for span in spans:
         tokens = doc.char_span(span.start, span.end, alignment_mode="expand")
         if tokens is None or len(tokens) == 0:
@@ -242,7 +243,7 @@ def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> li
         if previous is not None:
             speaker = previous.speaker
             cue = doc[previous.cue_token] if previous.cue_token is not None else None
-        found.append(FoundQuote(span.start, span.end, speaker, _kind(tokens, doc, span),
+        found.append(FoundQuote(span.start, span.end, speaker, _kind(tokens, text, span),
                                 cue.lower_ if cue is not None else None, cue.i if cue is not None else None,
                                 span.paragraph))
     return found
@@ -252,8 +253,20 @@ def _first_found(*candidates: Token | None) -> Token | None:
     return next((c for c in candidates if c is not None), None)
 
 
+def _lemma(token: Token) -> str:
+    """The token's lemma, lower case. The pipeline runs without spaCy's lemmatizer (a tenth of its time)
+    because only the few words tested as speech cues need a lemma; those are lemmatized here, by the
+    same rules and tables."""
+    if token.lemma_:
+        return token.lemma_.lower()
+    from sitegen.annotate import load_pipeline  # the pipeline module imports this one
+
+    lemmas = load_pipeline().get_pipe("lemmatizer").rule_lemmatize(token)
+    return str(lemmas[0]).lower() if lemmas else token.lower_
+
+
 def _is_speech(token: Token) -> bool:
-    return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in SPEECH_VERBS
+    return token.pos_ in ("VERB", "AUX") and _lemma(token) in SPEECH_VERBS
 
 
 def _cue_after(doc: Doc, tokens: Span) -> Token | None:
@@ -301,7 +314,7 @@ def _governing_cue(tokens: Span) -> Token | None:
                 return node
             if node.dep_ == "ROOT" or node.head is node:
                 subject = _first_child(node, ("nsubj",))
-                if subject is not None and subject.lemma_.lower() in SPEECH_NOUNS:
+                if subject is not None and _lemma(subject) in SPEECH_NOUNS:
                     return node
                 break
             node = node.head
@@ -320,7 +333,7 @@ def _subject_of(verb: Token | None) -> Token | None:
             return None
         subject = _first_child(node, ("nsubj", "nsubjpass"))
         if subject is not None:
-            if subject.lemma_.lower() in SPEECH_NOUNS:  # "Putin's remarks ... suggested"
+            if _lemma(subject) in SPEECH_NOUNS:  # "Putin's remarks ... suggested"
                 owners = [t for t in subject.lefts if t.pos_ == "PROPN" or t.dep_ == "poss"]
                 return owners[0] if owners else subject
             return subject
@@ -344,7 +357,7 @@ def _continued(found: list[FoundQuote], span: QuoteSpan) -> FoundQuote | None:
     return previous if previous.paragraph == span.paragraph - 1 and span.whole_paragraph else None
 
 
-def _kind(tokens: Span, doc: Doc, span: QuoteSpan) -> QuoteKind:
+def _kind(tokens: Span, article_text: str, span: QuoteSpan) -> QuoteKind:
     """full: a clause of speech (a subject and its verb inside the marks); partial: a fragment."""
     roots = [t for t in tokens if not (tokens.start <= t.head.i < tokens.end) or t.head is t]
     for root in roots[:1]:
@@ -354,7 +367,7 @@ def _kind(tokens: Span, doc: Doc, span: QuoteSpan) -> QuoteKind:
             return "full"
     text = tokens.text
     words = len(text.split())
-    before = doc.text[:span.start - 1].rstrip()
+    before = article_text[:span.start - 1].rstrip()
     set_off = not before or before.endswith((":", ",", ".", "!", "?", "”", "\"", "\n")) or span.whole_paragraph
     if text[:1].isupper() and words >= 2 and set_off and re.search(r"[.!?,…]$", text.strip()):
         return "full"
