@@ -136,3 +136,23 @@ def test_full_text_tier_loads_on_request(page, base: str) -> None:
     page.wait_for_function("/result/.test(document.getElementById('search-message').textContent)")
     titles = page.locator("#search-results a.result-title").all_inner_texts()
     assert any(t.startswith("Moscow-Kyiv peace deal") for t in titles), titles
+
+
+def test_missing_search_files_give_a_message_not_a_hang(browser, built_site: Path, tmp_path: Path) -> None:
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(built_site / "site", site)
+    (site / "assets" / "search-index.js").unlink()  # as after a partial upload
+    context = browser.new_context()
+    tab = context.new_page()
+    uncaught: list[str] = []
+    tab.on("pageerror", lambda error: uncaught.append(str(error)))
+    tab.goto((site / "search.html").as_uri() + "?q=talks")
+    tab.wait_for_function("/could not be loaded/.test(document.getElementById('search-message').textContent)")
+    tab.goto((site / "index.html").as_uri())
+    tab.fill("#q", "putin")  # the dropdown shows nothing, and does not retry in a loop
+    tab.wait_for_timeout(300)
+    assert tab.locator("#search-dropdown [role=option]").count() == 0
+    context.close()
+    assert uncaught == []

@@ -6,35 +6,53 @@
   var PAGE = 50;
   var FIELD_ALIASES = { people: "person", persons: "person", places: "place", organizations: "organization",
                         orgs: "organization", org: "organization", topics: "topic", outlets: "outlet", headline: "title" };
-  var defaultIndex = null, fulltextIndexes = null, docs = {};
-  var loading = null, waiting = [];
+  var defaultIndex = null, fulltextIndexes = null;
+  var loading = null, waiting = [], failed = false;
 
-  function loadScript(src, then) {
+  function loadScript(src, then, inOrder) {
     var tag = document.createElement("script");
     tag.src = root + src;
+    tag.async = !inOrder;
     tag.onload = then;
     tag.onerror = function () { then(new Error("could not load " + src)); };
     document.head.appendChild(tag);
   }
 
-  /* Nothing is loaded with the page: lunr.js and the default index come when search is first used. */
+  /* Other pages load lunr.js and the index when search is first used; the results page names them in
+     its HTML (deferred), so the browser reads them while it parses the page and they are here already. */
   function whenReady(then) {
-    if (defaultIndex || window.SITEGEN_INDEX === null) { then(); return; }
+    if (defaultIndex || window.SITEGEN_INDEX === null || failed) { then(); return; }
     waiting.push(then);
     if (loading) { return; }
     loading = true;
-    var files = ["assets/lunr.js", "assets/search-docs.js", "assets/search-index.js"];
-    (function next(i) {
-      if (i === files.length) {
-        if (window.SITEGEN_INDEX) {
-          defaultIndex = window.lunr.Index.load(expandIndex(window.SITEGEN_INDEX));
-          window.SITEGEN_DOCS.forEach(function (d) { docs[d.r] = d; });
-        }
-        waiting.splice(0).forEach(function (fn) { fn(); });
-        return;
+    var needed = [["lunr", "assets/lunr.js"], ["SITEGEN_DOCS", "assets/search-docs.js"],
+                  ["SITEGEN_INDEX", "assets/search-index.js"]].filter(function (pair) {
+      return window[pair[0]] === undefined;
+    });
+    var pending = needed.length;
+    function finish() {
+      if (window.SITEGEN_INDEX && window.lunr && window.SITEGEN_DOCS) {
+        defaultIndex = window.lunr.Index.load(expandIndex(window.SITEGEN_INDEX));
+      } else if (window.SITEGEN_INDEX !== null) {
+        failed = true;  // a file is missing: say so rather than wait for ever
       }
-      loadScript(files[i], function () { next(i + 1); });
-    })(0);
+      waiting.splice(0).forEach(function (fn) { fn(); });
+    }
+    if (!pending) { finish(); return; }
+    /* Fetched side by side, run in order (async = false). */
+    needed.forEach(function (pair) {
+      loadScript(pair[1], function () { pending -= 1; if (!pending) { finish(); } }, true);
+    });
+  }
+
+  /* The result document with this ref: a row of the table search-docs.js holds. */
+  function docOf(ref) {
+    var table = window.SITEGEN_DOCS;
+    var row = table && table.rows[parseInt(ref, 16)];
+    if (!row) { return null; }
+    var kind = table.kinds[row[0]];
+    return { k: kind, t: row[1], u: table.folders[kind] + "/" + row[2] + ".html", d: row[3],
+             o: table.outlets[row[4]], s: row[5] };
   }
 
   function ready() { return Boolean(defaultIndex); }
@@ -87,7 +105,7 @@
         extra.sort(function (a, b) { return b.score - a.score; });
         found = found.concat(extra);
       }
-      return { results: found.map(function (r) { return docs[r.ref]; }).filter(Boolean) };
+      return { results: found.map(function (r) { return r.ref; }) };
     } catch (error) {
       if (error instanceof window.lunr.QueryParseError || (error && error.name === "QueryParseError")) {
         return { error: "That search could not be understood (" + error.message + "). " +
@@ -141,7 +159,7 @@
     var active = -1;
     function items() { return box.querySelectorAll("[role=option]"); }
     function show() {
-      if (!ready()) { whenReady(show); return; }
+      if (!ready()) { if (!failed) { whenReady(show); } return; }
       var outcome = run(input.value, false);
       box.textContent = "";
       active = -1;
@@ -151,7 +169,7 @@
         message.textContent = outcome.error;
         box.appendChild(message);
       } else {
-        outcome.results.slice(0, 8).forEach(function (doc, i) {
+        outcome.results.slice(0, 8).map(docOf).filter(Boolean).forEach(function (doc, i) {
           var option = resultItem(doc, terms(input.value), "div");
           option.setAttribute("role", "option");
           option.id = "opt" + i;
@@ -191,6 +209,7 @@
     function render() {
       if (!ready()) {
         if (window.SITEGEN_INDEX === null) { message.textContent = "Nothing to search yet."; return; }
+        if (failed) { message.textContent = "The search files could not be loaded: rebuild the site."; return; }
         whenReady(render);
         return;
       }
@@ -201,7 +220,9 @@
       var shown = 0;
       var words = terms(input.value);
       function more() {  /* results are drawn a page at a time: drawing thousands would freeze the page */
-        outcome.results.slice(shown, shown + PAGE).forEach(function (doc) { list.appendChild(resultItem(doc, words, "li")); });
+        outcome.results.slice(shown, shown + PAGE).map(docOf).filter(Boolean).forEach(function (doc) {
+          list.appendChild(resultItem(doc, words, "li"));
+        });
         shown = Math.min(total, shown + PAGE);
         message.textContent = !input.value.trim() ? "" :
           total + " result(s)" + (shown < total ? ", showing " + shown : "");
