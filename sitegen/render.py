@@ -11,7 +11,7 @@ import multiprocessing as mp
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,10 +133,8 @@ def _spans(article: Article, annotations: Annotations, text: str, linker: Linker
             href = html.escape(relative(page_path, linker.entity_path(key)), quote=True)
             for form in entity.mentions:
                 links.setdefault(form, f'<a class="entity {entity.kind}" href="{href}">')
-    if links:
-        pattern = "|".join(re.escape(f) for f in sorted(links, key=lambda f: (-len(f), f)))
-        for match in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text):
-            spans.append((match.start(), match.end(), links[match.group(0)], "</a>"))
+    for start, end in mentions(text, links):
+        spans.append((start, end, links[text[start:end]], "</a>"))
     spans.sort(key=lambda s: (s[0], -s[1]))
     kept: list[Span] = []
     open_spans: list[Span] = []  # kept spans that may still contain the next one
@@ -148,6 +146,32 @@ def _spans(article: Article, annotations: Annotations, text: str, linker: Linker
             kept.append(span)
             open_spans.append(span)
     return kept
+
+
+def mentions(text: str, forms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the forms occur as whole words, leftmost first and the longest form at each place, never
+    overlapping: what the regular expression `(?<!\\w)(?:longest|...|shortest)(?!\\w)` finds, without
+    compiling a new expression for every article (a third of the time of drawing an article page)."""
+    found: list[tuple[int, int]] = []
+    for form in forms:
+        if not form:
+            continue
+        start = text.find(form)
+        while start != -1:
+            end = start + len(form)
+            if not (start and _is_word(text[start - 1])) and not (end < len(text) and _is_word(text[end])):
+                found.append((start, end))
+            start = text.find(form, start + 1)
+    found.sort(key=lambda m: (m[0], -m[1]))
+    kept: list[tuple[int, int]] = []
+    for start, end in found:
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what \w matches in a str pattern
 
 
 def _annotated_text(piece: str, start: int, spans: list[Span]) -> str:
@@ -197,33 +221,28 @@ def _inline_html(block: Block, spans: list[Span]) -> str:
     return "".join(out)
 
 
-def article_html(article: Article, annotations: Annotations, linker: Linker, page_path: str) -> Markup:
-    """The article body as HTML with people, places, organizations, quotes and dates marked inline."""
+def article_html(article: Article, annotations: Annotations, linker: Linker, page_path: str) -> tuple[Markup, Markup]:
+    """The article body as HTML with people, places, organizations, quotes and dates marked inline, and
+    its headline with the quotes marked (entities are not linked inside the h1)."""
     from sitegen.text import article_text
 
     text = article_text(article)
     spans = _spans(article, annotations, text, linker, page_path)
     parts = []
+    headline = Markup("")
     for block in blocks(article):
-        if block.kind in ("title", "dateline"):
-            continue
         end = block.start + len(block.text)
+        if block.kind == "title":
+            headline = Markup(_annotated_text(block.text, block.start, [
+                s for s in spans if not s[2].startswith("<a") and s[1] <= end]))
+            continue
+        if block.kind == "dateline":
+            continue
         inner = _inline_html(block, [s for s in spans if block.start <= s[0] < end])
         tag = block.kind if re.fullmatch(r"h[1-6]|p", block.kind) else "p"
         tag = "h3" if tag in ("h1", "h2") else tag  # the page's h1 is the headline
         parts.append(f"<{tag}>{inner}</{tag}>")
-    return Markup("\n".join(parts))
-
-
-def title_html(article: Article, annotations: Annotations, linker: Linker, page_path: str) -> Markup:
-    """The headline with its quotes marked (entities are not linked inside the h1)."""
-    from sitegen.text import article_text
-
-    text = article_text(article)
-    block = next(blocks(article))
-    spans = [s for s in _spans(article, annotations, text, linker, page_path)
-             if not s[2].startswith("<a") and s[1] <= len(block.text)]
-    return Markup(_annotated_text(block.text, block.start, spans))
+    return Markup("\n".join(parts)), headline
 
 
 def timeline_svg(day_counts: list[tuple[str, int]], width: int = 720) -> Markup:
@@ -325,8 +344,8 @@ def render_page(env: jinja2.Environment, page: Page, digest: Digest, site: Site,
     computed = {}
     if page.computed:
         article, annotations = page.context["article"], page.context["annotations"]
-        computed = {"body": article_html(article, annotations, linker, page.path),
-                    "headline": title_html(article, annotations, linker, page.path)}
+        body, headline = article_html(article, annotations, linker, page.path)
+        computed = {"body": body, "headline": headline}
     context = {**page.context, **computed, "site": site, "digest": digest, "linker": linker, "page_path": page.path,
                "root": root, "KIND_FOLDER": KIND_FOLDER,
                "url": lambda target: relative(page.path, target)}

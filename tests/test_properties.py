@@ -9,7 +9,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sitegen.annotate import annotate
@@ -94,3 +94,47 @@ def test_blank_lines_start_sentences_exactly_where_a_token_holds_one(text: str) 
     starts = [t.i for t in doc[1:] if t.is_sent_start]
     # The definition, token by token: the token after one whose text (or trailing space) has a blank line.
     assert starts == [t.i for t in doc[1:] if "\n\n" in doc[t.i - 1].text_with_ws]
+
+
+WORDY = st.lists(st.sampled_from(["Kyiv", "Kyiv Oblast", "Oblast", "ab", "a", "b", "_", " ", "-", "é", "Ω", "1",
+                                  "Kyivan", ".", "\n", "U.S."]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDY, st.lists(st.sampled_from(["Kyiv", "Kyiv Oblast", "Oblast", "ab", "a", "b", "é", "1", "_a", "a.", ".b",
+                                        "U.S."]), max_size=5))
+@example("a..b", ["a.", ".b"])  # matches that touch
+def test_mentions_are_what_the_alternation_regex_finds(text: str, forms: list[str]) -> None:
+    import re
+
+    from sitegen.render import mentions
+
+    pattern = "|".join(re.escape(f) for f in sorted(set(forms), key=lambda f: (-len(f), f)))
+    expected = [m.span() for m in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text)] if forms else []
+    assert mentions(text, set(forms)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDY, st.data())
+def test_locate_picks_the_occurrence_whose_context_agrees_most(text: str, data: st.DataObject) -> None:
+    import itertools
+
+    from sitegen.annotate.anchors import make_anchor
+
+    if not text:
+        return
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    anchor = make_anchor(text, start, end)
+    other = data.draw(WORDY)  # the anchor is looked up in an edited text
+    edited = other + text if data.draw(st.booleans()) else text + other
+
+    def common(a: str, b: str) -> int:  # characters the two strings share from their start
+        return sum(1 for _ in itertools.takewhile(lambda pair: pair[0] == pair[1], zip(a, b, strict=False)))
+
+    def agreement(i: int) -> int:
+        return common(edited[:i][::-1], anchor.prefix[::-1]) + common(edited[i + len(anchor.exact):], anchor.suffix)
+
+    places = [i for i in range(len(edited)) if edited.startswith(anchor.exact, i)]
+    best = max(places, key=lambda i: (agreement(i), -i))
+    assert locate(edited, anchor) == (best, best + len(anchor.exact))

@@ -23,20 +23,24 @@ def locate(text: str, anchor: Anchor) -> tuple[int, int] | None:
     start = text.find(anchor.exact)
     while start != -1:
         end = start + len(anchor.exact)
-        score = _agreement(text[:start], anchor.prefix, reverse=True) + _agreement(text[end:], anchor.suffix)
+        score = _agreement_before(text, start, anchor.prefix) + _agreement_after(text, end, anchor.suffix)
         if score > best_score:
             best, best_score = (start, end), score
         start = text.find(anchor.exact, start + 1)
     return best
 
 
-def _agreement(context: str, wanted: str, reverse: bool = False) -> int:
-    """How many characters of `wanted` agree with the context next to the match."""
-    if reverse:
-        context, wanted = context[::-1], wanted[::-1]
+def _agreement_before(text: str, start: int, wanted: str) -> int:
+    """How many characters of `wanted` agree with the text just before `start`, counted from the match."""
     count = 0
-    for have, want in zip(context, wanted, strict=False):
-        if have != want:
-            break
+    while count < len(wanted) and count < start and text[start - 1 - count] == wanted[-1 - count]:
+        count += 1
+    return count
+
+
+def _agreement_after(text: str, end: int, wanted: str) -> int:
+    """How many characters of `wanted` agree with the text from `end` on."""
+    count = 0
+    while count < len(wanted) and end + count < len(text) and text[end + count] == wanted[count]:
         count += 1
     return count
