@@ -103,7 +103,7 @@ def build(site: Site, *, force: bool = False) -> BuildReport:
     staging = _staging(site.out)
     pages = render_site(digest, site, staging)
     clock.lap("render")
-    files = {**_extras(digest, site), **build_index(digest)}
+    files = {**_extras(digest, site), **build_index(digest, cache=site.cache_dir / "search")}
     clock.lap("search")
     _finish_site(site.out, staging, files, lunr_js)
     clock.lap("write")

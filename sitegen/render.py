@@ -55,8 +55,12 @@ def json_for_script(value: Any) -> Markup:
 def json_parse_script(value: Any) -> Markup:
     """`JSON.parse("...")`: browsers parse a large JSON string several times faster than the same data
     written as a JavaScript literal. The string is escaped so nothing in it can close <script>."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    literal = json.dumps(text, ensure_ascii=True)  # ASCII only: no U+2028/2029 or other surprises
+    return json_parse_literal(json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
+def json_parse_literal(json_text: str) -> Markup:
+    """`JSON.parse("...")` of JSON text, escaped as json_parse_script escapes it."""
+    literal = json.dumps(json_text, ensure_ascii=True)  # ASCII only: no U+2028/2029 or other surprises
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         literal = literal.replace(char, escape)
     return Markup(f"JSON.parse({literal})")

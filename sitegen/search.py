@@ -12,14 +12,21 @@ until the reader starts searching.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import json
 import os
+import sys
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from sitegen import search_index
 from sitegen.model import Digest
-from sitegen.render import KIND_FOLDER, json_parse_script
+from sitegen.render import KIND_FOLDER, json_parse_literal, json_parse_script
+from sitegen.storage import atomic_write_text
 from sitegen.workers import die_with_parent
 
 DEFAULT_FIELDS: list[dict[str, Any]] = [
@@ -109,28 +116,73 @@ def _shard(documents: list[dict[str, str]]) -> dict[str, Any]:
     return search_index.build(FULLTEXT_FIELDS, documents)
 
 
-def build_index(digest: Digest, workers: int | None = None) -> dict[str, str]:
-    """The search files of the site: {path: JavaScript text}."""
+@functools.lru_cache(maxsize=1)
+def _code_version() -> str:
+    """The search code itself: a cached index made by other code is not reused."""
+    source = b"".join(Path(module.__file__ or "").read_bytes() for module in (search_index, sys.modules[__name__]))
+    return hashlib.sha256(source).hexdigest()
+
+
+def _key(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
+    data = json.dumps([_code_version(), fields, documents], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+
+
+def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None) -> dict[str, str]:
+    """The search files of the site: {path: JavaScript text}.
+
+    With a cache folder, each index is kept under the hash of what went into it (documents, fields and
+    this code), so a build reuses the full-text shards whose articles did not change: after an edit, one
+    shard is indexed again instead of all of them. The folder is safe to delete.
+    """
     docs, records, bodies = search_documents(digest)
-    # lunr cannot index nothing; an empty digest gets a null index, which the page reports.
-    default = search_index.build(DEFAULT_FIELDS, records) if records else None
-    shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
-    workers = workers or min(len(shards), os.cpu_count() or 1)
-    if workers > 1 and len(shards) > 1:
+    parts = [(DEFAULT_FIELDS, records)] if records else []  # lunr cannot index nothing: null index then
+    parts += [(FULLTEXT_FIELDS, bodies[i:i + SHARD_SIZE]) for i in range(0, len(bodies), SHARD_SIZE)]
+    keys = [_key(fields, documents) for fields, documents in parts]
+    built: dict[int, str] = {}
+    if cache is not None:
+        for number, key in enumerate(keys):
+            with contextlib.suppress(OSError):
+                built[number] = (cache / f"{key}.json").read_text(encoding="utf-8")
+    missing = [number for number in range(len(parts)) if number not in built]
+    workers = min(len(missing), workers or os.cpu_count() or 1)
+    if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
-            built = list(pool.map(_shard, shards))
+            made = list(pool.map(_compact_json, [parts[n][0] for n in missing], [parts[n][1] for n in missing]))
     else:
-        built = [_shard(shard) for shard in shards]
+        made = [_compact_json(*parts[n]) for n in missing]
+    for number, text in zip(missing, made, strict=True):
+        built[number] = text
+    if cache is not None:
+        _store(cache, {keys[n]: built[n] for n in missing}, keep=set(keys))
+    texts = [built[n] for n in range(len(parts))]
+    default = texts.pop(0) if records else None
     files = {
         "assets/search-docs.js": _script("SITEGEN_DOCS", doc_table(docs)),
-        "assets/search-index.js": f"window.SITEGEN_SHARDS = {len(built)};\n" + _script(
-            "SITEGEN_INDEX", search_index.compact(default) if default else None),
+        "assets/search-index.js": f"window.SITEGEN_SHARDS = {len(texts)};\n"
+                                  f"window.SITEGEN_INDEX = {json_parse_literal(default) if default else 'null'};\n",
     }
-    for number, shard in enumerate(built):
+    for number, text in enumerate(texts):
         files[f"assets/search-fulltext-{number}.js"] = (
             "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
-            f"window.SITEGEN_FULLTEXT[{number}] = {json_parse_script(search_index.compact(shard))};\n")
+            f"window.SITEGEN_FULLTEXT[{number}] = {json_parse_literal(text)};\n")
     return files
+
+
+def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
+    """One lunr index, compact, as JSON text (sorted keys: the same bytes every build)."""
+    index = search_index.compact(search_index.build(fields, documents))
+    return json.dumps(index, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _store(cache: Path, made: dict[str, str], keep: set[str]) -> None:
+    """Keep what this build made; drop entries no index of this site uses any more."""
+    cache.mkdir(parents=True, exist_ok=True)
+    for key, text in made.items():
+        atomic_write_text(cache / f"{key}.json", text)
+    for old in cache.glob("*.json"):
+        if old.stem not in keep:
+            old.unlink(missing_ok=True)
 
 
 def _script(name: str, value: Any) -> str:

@@ -11,16 +11,20 @@ from sitegen import search_index
 from sitegen.search import DEFAULT_FIELDS, FULLTEXT_FIELDS, search_documents
 
 
-def test_fast_builder_output_is_identical_to_lunr(built_site: Path) -> None:
+def _digest(root: Path):
     from sitegen.annotate.run import annotation_path, read_annotations
     from sitegen.config import load_config
     from sitegen.content import load_articles, load_knowledge_base
     from sitegen.resolve import link
 
-    site = load_config(built_site)
+    site = load_config(root)
     articles, _ = load_articles(site)
     annotations = [read_annotations(annotation_path(site.annotations_dir, a.slug)) for a in articles]
-    digest = link(articles, [a for a in annotations if a], load_knowledge_base(site))
+    return link(articles, [a for a in annotations if a], load_knowledge_base(site))
+
+
+def test_fast_builder_output_is_identical_to_lunr(built_site: Path) -> None:
+    digest = _digest(built_site)
     _, records, bodies = search_documents(digest)
     for fields, documents in ((DEFAULT_FIELDS, records), (FULLTEXT_FIELDS, bodies)):
         for document in documents:
@@ -49,3 +53,29 @@ def test_empty_fields_and_stop_words() -> None:
     built = search_index.build(fields, documents)
     assert [term for term, _ in built["invertedIndex"]] == ["ceasefir", "talk"]
     assert search_index.terms("Zelenskyy's well-advanced talks") == ["zelenskyy'", "well", "advanc", "talk"]
+
+
+def test_cached_shards_are_reused_only_while_their_articles_are_unchanged(built_site: Path, tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    import dataclasses
+
+    from sitegen import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)  # the seeds make several shards
+    made: list[int] = []
+    compact_json = search._compact_json
+    monkeypatch.setattr(search, "_compact_json", lambda f, d: made.append(len(d)) or compact_json(f, d))
+    digest = _digest(built_site)
+    cache = tmp_path / "cache"
+    first = search.build_index(digest, workers=1, cache=cache)
+    parts = len(made)
+    assert parts >= 3 and search.build_index(digest, workers=1, cache=cache) == first and len(made) == parts
+
+    last = digest.articles[-1]
+    edited = dataclasses.replace(digest, articles=(*digest.articles[:-1],
+                                                   dataclasses.replace(last, body=last.body + "\n\nA new line.")))
+    made.clear()
+    from_cache = search.build_index(edited, workers=1, cache=cache)
+    assert len(made) == 1  # one shard indexed again; the default index and others reused
+    assert from_cache == search.build_index(edited, workers=1)  # and the same files as without a cache
+    assert from_cache != first
