@@ -46,10 +46,14 @@ class _UnionFind:
         self.parent: dict[Any, Any] = {}
 
     def find(self, item: Any) -> Any:
-        self.parent.setdefault(item, item)
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
+        parent = self.parent
+        above = parent.get(item)
+        if above is None:
+            parent[item] = item
+            return item
+        while above != item:  # path halving
+            parent[item] = parent[above]
+            item, above = parent[item], parent[parent[item]]
         return item
 
     def union(self, a: Any, b: Any) -> None:
@@ -84,11 +88,15 @@ NodeKey = tuple[str, str, str]
 
 def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[NodeKey, str]:
     """Map (article, kind, name) to a canonical key shared by every spelling of one entity."""
+    # Nodes are numbered in sorted order, so the smallest number (the root of its set) is also the
+    # smallest node; integers hash and compare much faster than tuples of strings.
+    nodes = sorted({(article, entity.kind, entity.name) for article, entity in pairs})
+    number = {node: i for i, node in enumerate(nodes)}
     uf = _UnionFind()
-    by_form: dict[tuple[str, str], NodeKey] = {}
-    full_names: dict[str, list[NodeKey]] = defaultdict(list)
+    by_form: dict[tuple[str, str], int] = {}
+    full_names: dict[str, list[int]] = defaultdict(list)
     for article, entity in pairs:
-        node: NodeKey = (article, entity.kind, entity.name)
+        node = number[(article, entity.kind, entity.name)]
         uf.find(node)
         forms = {_form(f) for f in (entity.name, *entity.mentions)}
         if entity.kind == "person":
@@ -110,11 +118,11 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[N
                 if _same_person(a, b):
                     uf.union(full_names[a][0], full_names[b][0])
     for known in kb.entities:
-        nodes: list[NodeKey] = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
-                 if (known.kind or "", _form(f)) in by_form]
-        for node in nodes[1:]:
-            uf.union(nodes[0], node)
-    return {node: repr(uf.find(node)) for node in uf.parent if isinstance(node, tuple)}
+        same = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
+                if (known.kind or "", _form(f)) in by_form]
+        for node in same[1:]:
+            uf.union(same[0], node)
+    return {node: repr(nodes[uf.find(i)]) for i, node in enumerate(nodes)}
 
 
 def _entity_pages(articles: dict[str, Article], annotations: list[Annotations],
@@ -194,6 +202,8 @@ def _utterances(quotes: list[QuoteRef]) -> list[Utterance]:
 
 def _one_per_article(group: list[QuoteRef]) -> tuple[QuoteRef, ...]:
     """Each article's fullest wording of the utterance, side by side."""
+    if len(group) == 1:
+        return (group[0],)  # most utterances are reported once
     best: dict[str, QuoteRef] = {}
     for quote in group:
         if quote.article not in best or len(quote.text) > len(best[quote.article].text):
