@@ -16,6 +16,7 @@ from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
 from sitegen.model import Article, Digest, Site
+from sitegen.pagecache import load_record, save_record
 from sitegen.render import render_site, write_page
 from sitegen.resolve import link
 from sitegen.search import build_index
@@ -101,13 +102,20 @@ def build(site: Site, *, force: bool = False) -> BuildReport:
     digest = link(articles, annotations, kb, site.story_window_days)
     clock.lap("resolve")
     staging = _staging(site.out)
-    pages = render_site(digest, site, staging)
+    # Unless forced, pages whose inputs did not change are linked from the current site (sitegen.pagecache).
+    record_path = site.cache_dir / "pages.json"
+    previous = site.out if site.out.exists() and not force else None
+    record = render_site(digest, site, staging, previous=previous, record=load_record(record_path) if previous else {})
     clock.lap("render")
-    files = {**_extras(digest, site), **build_index(digest, cache=site.cache_dir / "search")}
+    files = {**_extras(digest, site), **build_index(digest, cache=site.cache_dir / "search", reuse=not force)}
     clock.lap("search")
+    # The record describes the site it was made with: gone before the swap, the new one written after,
+    # so an interrupted build can only lose it (every page drawn next time), never pair it with another site.
+    record_path.unlink(missing_ok=True)
     _finish_site(site.out, staging, files, lunr_js)
+    save_record(record_path, record)
     clock.lap("write")
-    report.pages = len(pages)
+    report.pages = len(record)
     if not report.errors and not report.warnings:  # otherwise redone next time, so they are shown again
         site.cache_dir.mkdir(parents=True, exist_ok=True)
         # The fingerprint is taken after annotation, which may have rewritten annotation files.

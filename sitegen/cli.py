@@ -67,7 +67,8 @@ def parser() -> argparse.ArgumentParser:
     bld = commands.add_parser("build", help="build site/ from content/",
                               description="Annotate what is stale, then render the site into the output folder.")
     bld.add_argument("--strict", action="store_true", help="fail on warnings too")
-    bld.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    bld.add_argument("--force", action="store_true",
+                     help="rebuild even if nothing changed, drawing every page and search index again")
     bld.add_argument("--timings", action="store_true", help="print seconds per stage")
 
     srv = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on changes",

@@ -11,7 +11,7 @@ import multiprocessing as mp
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,8 @@ from markupsafe import Markup
 
 from sitegen.annotate.anchors import locate
 from sitegen.errors import SitegenError
-from sitegen.model import Annotations, Article, Digest, EntityPage, Site
+from sitegen.model import Annotations, Article, Digest, EntityPage, Site, Story
+from sitegen.pagecache import Fingerprints, Record, Recorded, Watched, base_fingerprint
 from sitegen.text import Block, blocks, inline_pieces
 from sitegen.workers import die_with_parent
 
@@ -95,12 +96,24 @@ class Linker:
     """Lookups the templates need: where each article, story and entity lives."""
 
     def __init__(self, digest: Digest) -> None:
-        self.digest = digest
-        self.articles = {a.slug: a for a in digest.articles}
-        self.entities = {f"{e.kind}/{e.slug}": e for e in digest.entities}
-        self.page_of = {(article, name): page for article, name, page in digest.entity_of}
-        self.story_of = {a: s.slug for s in digest.stories for a in s.articles}
-        self.stories = {s.slug: s for s in digest.stories}
+        self.digest: Digest | Watched = digest
+        self.articles: Mapping[str, Article] = {a.slug: a for a in digest.articles}
+        self.entities: Mapping[str, EntityPage] = {f"{e.kind}/{e.slug}": e for e in digest.entities}
+        self.page_of: Mapping[tuple[str, str], str] = {(a, name): page for a, name, page in digest.entity_of}
+        self.story_of: Mapping[str, str] = {a: s.slug for s in digest.stories for a in s.articles}
+        self.stories: Mapping[str, Story] = {s.slug: s for s in digest.stories}
+
+    def tables(self) -> dict[str, Mapping[Any, Any]]:
+        return {"articles": self.articles, "entities": self.entities, "page_of": self.page_of,
+                "story_of": self.story_of, "stories": self.stories}
+
+    def recording(self, log: set[str]) -> Linker:
+        """The same lookups, noting in `log` what is read through them (see sitegen.pagecache)."""
+        view = object.__new__(Linker)  # not __init__: the tables are shared, not built again
+        view.digest = Watched(self.digest, log) if isinstance(self.digest, Digest) else self.digest
+        for name, table in self.tables().items():
+            setattr(view, name, Recorded(name, table, log))
+        return view
 
     def entity(self, key: str) -> EntityPage:
         return self.entities[key]
@@ -342,7 +355,7 @@ def pages(digest: Digest, site: Site) -> Iterator[Page]:
     yield Page("404.html", "404.html", {})
 
 
-def render_page(env: jinja2.Environment, page: Page, digest: Digest, site: Site, linker: Linker) -> str:
+def render_page(env: jinja2.Environment, page: Page, site: Site, linker: Linker) -> str:
     """One page's HTML."""
     root = relative(page.path, "index.html")[: -len("index.html")]
     computed = {}
@@ -350,8 +363,8 @@ def render_page(env: jinja2.Environment, page: Page, digest: Digest, site: Site,
         article, annotations = page.context["article"], page.context["annotations"]
         body, headline = article_html(article, annotations, linker, page.path)
         computed = {"body": body, "headline": headline}
-    context = {**page.context, **computed, "site": site, "digest": digest, "linker": linker, "page_path": page.path,
-               "root": root, "KIND_FOLDER": KIND_FOLDER,
+    context = {**page.context, **computed, "site": site, "digest": linker.digest, "linker": linker,
+               "page_path": page.path, "root": root, "KIND_FOLDER": KIND_FOLDER,
                "url": lambda target: relative(page.path, target)}
     try:
         return env.get_template(page.template).render(context)
@@ -372,34 +385,74 @@ def write_page(out_dir: Path, relative_path: str, html_text: str) -> None:
     target.write_text(html_text, encoding="utf-8", newline="\n")
 
 
-def _render_chunk(bounds: tuple[int, int]) -> int:
-    env, all_pages, digest, site, linker, out_dir = (
-        _WORK[k] for k in ("env", "pages", "digest", "site", "linker", "out_dir"))
-    for page in all_pages[bounds[0]:bounds[1]]:
-        write_page(out_dir, page.path, render_page(env, page, digest, site, linker))
-    return bounds[1] - bounds[0]
+@dataclass(frozen=True)
+class _RenderJob:
+    env: jinja2.Environment
+    site: Site
+    linker: Linker
+    out_dir: Path
+    previous: Path | None
+    record: Record
+    fingerprints: Fingerprints
+
+    def run(self, todo: list[Page]) -> list[tuple[str, str, list[str]]]:
+        """Draw each page, or link the previous site's file when its inputs are unchanged; what each read."""
+        done = []
+        for page in todo:
+            known = self.record.get(page.path)
+            if known is not None and self.previous is not None:
+                fingerprint = self.fingerprints.of(page.path, page.template, page.context, known[1])
+                if fingerprint == known[0] and _link(self.previous / page.path, self.out_dir / page.path):
+                    done.append((page.path, fingerprint, known[1]))
+                    continue
+            log: set[str] = set()
+            write_page(self.out_dir, page.path, render_page(self.env, page, self.site, self.linker.recording(log)))
+            dependencies = sorted(log)
+            done.append((page.path, self.fingerprints.of(page.path, page.template, page.context, dependencies),
+                         dependencies))
+        return done
 
 
-def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None) -> list[str]:
-    """Render every page into `out_dir`, on all local cores for large sites; the paths written.
+def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, str, list[str]]]:
+    job: _RenderJob = _WORK["job"]
+    return job.run(_WORK["pages"][bounds[0]:bounds[1]])
 
-    Workers are forked, so they share the digest with this process and write their pages
-    themselves: no page crosses a process boundary or waits in memory.
+
+def _link(old: Path, new: Path) -> bool:
+    """The previous build's file in the new site, without copying its bytes (new files never overwrite
+    a linked one: every build writes into a fresh folder)."""
+    try:
+        new.parent.mkdir(parents=True, exist_ok=True)
+        os.link(old, new)
+    except OSError:
+        return False
+    return True
+
+
+def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None,
+                previous: Path | None = None, record: Record | None = None) -> Record:
+    """Render every page into `out_dir`, on all local cores for large sites; the record of what each read.
+
+    With the previous site and its record (sitegen.pagecache), a page whose inputs did not change is
+    linked from there instead of drawn. Workers are forked, so they share the digest with this process
+    and write their pages themselves: no page crosses a process boundary or waits in memory.
     """
     env = environment(site.root / site.templates_dir)
     linker = Linker(digest)
     all_pages = list(pages(digest, site))
+    folders = [site.root / site.templates_dir, Path(__file__).parent / "templates"]
+    fingerprints = Fingerprints(base_fingerprint(site, folders), linker.tables(), digest)
+    job = _RenderJob(env, site, linker, out_dir, previous, record or {}, fingerprints)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(all_pages) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        for page in all_pages:
-            write_page(out_dir, page.path, render_page(env, page, digest, site, linker))
-        return [page.path for page in all_pages]
-    _WORK.update(env=env, pages=all_pages, digest=digest, site=site, linker=linker, out_dir=out_dir)
-    size = max(50, len(all_pages) // (workers * 8))
-    chunks = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
-    try:
-        with mp.get_context("fork").Pool(workers, initializer=die_with_parent) as pool:
-            pool.map(_render_chunk, chunks)
-    finally:
-        _WORK.clear()
-    return [page.path for page in all_pages]
+        done = job.run(all_pages)
+    else:
+        _WORK.update(pages=all_pages, job=job)
+        size = max(50, len(all_pages) // (workers * 8))
+        chunks = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
+        try:
+            with mp.get_context("fork").Pool(workers, initializer=die_with_parent) as pool:
+                done = [entry for chunk in pool.map(_render_chunk, chunks) for entry in chunk]
+        finally:
+            _WORK.clear()
+    return {path: (fingerprint, dependencies) for path, fingerprint, dependencies in done}

@@ -128,19 +128,21 @@ def _key(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
 
 
-def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None) -> dict[str, str]:
+def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None,
+                reuse: bool = True) -> dict[str, str]:
     """The search files of the site: {path: JavaScript text}.
 
     With a cache folder, each index is kept under the hash of what went into it (documents, fields and
     this code), so a build reuses the full-text shards whose articles did not change: after an edit, one
-    shard is indexed again instead of all of them. The folder is safe to delete.
+    shard is indexed again instead of all of them (`reuse=False` indexes everything and refreshes the
+    cache). The folder is safe to delete.
     """
     docs, records, bodies = search_documents(digest)
     parts = [(DEFAULT_FIELDS, records)] if records else []  # lunr cannot index nothing: null index then
     parts += [(FULLTEXT_FIELDS, bodies[i:i + SHARD_SIZE]) for i in range(0, len(bodies), SHARD_SIZE)]
     keys = [_key(fields, documents) for fields, documents in parts]
     built: dict[int, str] = {}
-    if cache is not None:
+    if cache is not None and reuse:
         for number, key in enumerate(keys):
             with contextlib.suppress(OSError):
                 built[number] = (cache / f"{key}.json").read_text(encoding="utf-8")

@@ -56,3 +56,51 @@ def test_incremental_equals_full_after_each_change(tmp_path: Path, nlp) -> None:
         "\"We are open again.\"\n")
     check("article added")
     assert (root / "site" / "articles" / "new-one.html").exists()
+
+
+def _inodes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*.html")}
+
+
+def test_only_pages_whose_inputs_changed_are_drawn_again(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    articles = sorted((root / "content" / "articles").glob("*.md"))
+    (root / "content" / "articles" / "harbour.md").write_text(  # a story of its own, years before the seeds
+        "---\ntitle: Harbour reopens\npublished: 2020-03-01\n---\n\nPort director Ines Moreau said on Friday: "
+        "\"We are open again.\"\n")
+    build(load_config(root))
+    before = _inodes(root / "site")
+    # An editor corrects one quote's speaker: that article's page changes, and so do the pages that
+    # show the quote or read its story; pages that read nothing of it are linked from the last build.
+    annotation = root / "content" / "annotations" / f"{articles[1].stem}.yaml"
+    data = yaml.safe_load(annotation.read_text())
+    data["quotes"][0].update(speaker="Keir Starmer", by="editor")
+    annotation.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    build(load_config(root))
+    after = _inodes(root / "site")
+    drawn = {page for page, inode in after.items() if before.get(page) != inode}
+    assert f"articles/{articles[1].stem}.html" in drawn
+    assert {"articles/harbour.html", "people/ines-moreau.html"} <= set(after)
+    assert not drawn & {"articles/harbour.html", "people/ines-moreau.html", "search.html", "404.html"}, drawn
+    assert len(drawn) < len(after) / 2, sorted(drawn)
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+def test_a_template_that_reads_the_whole_digest_is_drawn_again_when_anything_changes(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    (root / "templates").mkdir()
+    (root / "templates" / "404.html").write_text(
+        '{% extends "default:404.html" %}{% block main %}{{ digest.articles|length }} articles{% endblock %}')
+    build(load_config(root))
+    assert "5 articles" in (root / "site" / "404.html").read_text()
+    (root / "content" / "articles" / "new-one.md").write_text(
+        "---\ntitle: Harbour reopens\npublished: 2025-03-01\n---\n\nPort director Ines Moreau said on Friday: "
+        "\"We are open again.\"\n")
+    build(load_config(root))
+    assert "6 articles" in (root / "site" / "404.html").read_text()
+    # A changed template draws every page that uses it.
+    (root / "templates" / "404.html").write_text("{% extends \"default:404.html\" %}")
+    build(load_config(root))
+    assert "articles" not in (root / "site" / "404.html").read_text().split("<main", 1)[1].split("</main>")[0]

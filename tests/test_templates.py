@@ -49,7 +49,7 @@ def test_documented_contexts_match_the_code(built_site: Path) -> None:
             return T()
 
     first = next(iter(pages(digest, site)))
-    render_page(Spy(), first, digest, site, Linker(digest))  # type: ignore[arg-type]
+    render_page(Spy(), first, site, Linker(digest))  # type: ignore[arg-type]
     assert set(captured) - set(first.context) == common
 
 

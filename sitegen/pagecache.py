@@ -1,0 +1,159 @@
+"""Page-level incremental rendering: a page is drawn again only when something it read has changed.
+
+While a page renders, every lookup it makes in the digest (an article, a story, an entity, the page
+of a mention) is recorded. Its fingerprint hashes the code and templates, the site settings, the
+page's own context and the current values of those lookups. The next build recomputes the
+fingerprint over the lookups recorded last time: the same fingerprint means the same inputs, so the
+page would come out byte for byte as it is, and the file of the previous site is linked into the new
+one instead of being drawn. A template that reads `digest` itself depends on all of it.
+
+The record lives in the cache folder (safe to delete: every page is then drawn again).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from sitegen.model import Digest, Site
+from sitegen.storage import atomic_write_text
+
+Dependency = str
+"""What a page looked up: "<map>\\x1f<key>" (a tuple key joined by \\x1f), or "<map>\\x1f*" for all of it."""
+ALL = "*"
+SEPARATOR = "\x1f"
+
+
+class Recorded(Mapping[Any, Any]):
+    """A read-only view of one lookup table that notes every key read through it."""
+
+    def __init__(self, name: str, data: Mapping[Any, Any], log: set[Dependency]) -> None:
+        self._name, self._data, self._log = name, data, log
+
+    def _note(self, key: Any) -> None:
+        self._log.add(self._name + SEPARATOR + (SEPARATOR.join(key) if isinstance(key, tuple) else str(key)))
+
+    def __getitem__(self, key: Any) -> Any:
+        self._note(key)
+        return self._data[key]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._note(key)
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key)
+        return key in self._data
+
+    def __iter__(self) -> Iterator[Any]:
+        self._log.add(self._name + SEPARATOR + ALL)
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        self._log.add(self._name + SEPARATOR + ALL)
+        return len(self._data)
+
+
+class Watched:
+    """The digest as templates see it: any use of it makes the page depend on all of it."""
+
+    def __init__(self, digest: Digest, log: set[Dependency]) -> None:
+        self._digest, self._log = digest, log
+
+    def __getattr__(self, name: str) -> Any:
+        self._log.add("digest" + SEPARATOR + ALL)
+        return getattr(self._digest, name)
+
+
+class Fingerprints:
+    """Fingerprints of pages in one build.
+
+    The same objects (an article, a story, an entity) appear in many pages' contexts and lookups, so
+    each is hashed once, by identity, and pages combine those hashes: drawing the repr of every
+    context again for each page cost more than rendering the few pages that changed.
+    """
+
+    def __init__(self, base: str, tables: Mapping[str, Mapping[Any, Any]], digest: Digest) -> None:
+        self.base = base
+        self.tables = tables
+        self.digest = digest
+        self._values: dict[Dependency, str] = {}
+        self._objects: dict[int, tuple[object, str]] = {}  # id -> (the object, kept alive; its hash)
+
+    def of(self, path: str, template: str, context: Mapping[str, Any], dependencies: list[Dependency]) -> str:
+        parts = [self.base, path, template]
+        parts += [f"{name}:{self._hash(value)}" for name, value in sorted(context.items())]
+        values = self._values
+        for dependency in dependencies:
+            value = values.get(dependency)
+            if value is None:
+                value = values[dependency] = self._lookup(dependency)
+            parts.append(f"{dependency}={value}")
+        return _sha("\n".join(parts))
+
+    def _hash(self, value: Any) -> str:
+        """A stable text for a context value: dataclass objects hashed by identity, once; containers by their items."""
+        if isinstance(value, (list, tuple)):
+            return ("[" if isinstance(value, list) else "(") + ",".join(self._hash(item) for item in value) + ")"
+        if dataclasses.is_dataclass(value):
+            known = self._objects.get(id(value))
+            if known is None:
+                known = self._objects[id(value)] = (value, _sha(repr(value)))
+            return known[1]
+        return repr(value)
+
+    def _lookup(self, dependency: Dependency) -> str:
+        name, _, key = dependency.partition(SEPARATOR)
+        if name == "digest":
+            return self._hash(self.digest)
+        table = self.tables.get(name, {})
+        if key == ALL:
+            return _sha(self._hash(sorted(table.items(), key=lambda item: repr(item[0]))))
+        return self._hash(table.get(tuple(key.split(SEPARATOR)) if SEPARATOR in key else key, "<missing>"))
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def base_fingerprint(site: Site, template_folders: list[Path]) -> str:
+    """What every page depends on: sitegen's code, every template, the libraries that draw pages, and
+    the site settings."""
+    # The root as an absolute path: `--root .` and `--root /abs/path` are the same site.
+    digest = hashlib.sha256(repr(dataclasses.replace(site, root=site.root.resolve())).encode())
+    libraries = [version(name) for name in ("jinja2", "markupsafe", "markdown-it-py")]
+    digest.update(f"{sys.version}|{libraries}".encode())
+    code = Path(__file__).parent
+    for folder in (code, *template_folders):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".j2"):
+                digest.update(f"\n{path.relative_to(folder)}\n".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+Record = dict[str, tuple[str, list[Dependency]]]
+"""Page path -> (fingerprint, what it looked up)."""
+
+
+def load_record(path: Path) -> Record:
+    """The previous build's record; an unreadable one is an empty one (every page is drawn)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {page: (entry[0], entry[1]) for page, entry in data.items()}
+    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        return {}
+
+
+def save_record(path: Path, record: Record) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps({page: [fp, deps] for page, (fp, deps) in sorted(record.items())},
+                                       ensure_ascii=False, separators=(",", ":")))
