@@ -105,7 +105,8 @@ def build(site: Site, *, force: bool = False) -> BuildReport:
     # Unless forced, pages whose inputs did not change are linked from the current site (sitegen.pagecache).
     record_path = site.cache_dir / "pages.json"
     previous = site.out if site.out.exists() and not force else None
-    record = render_site(digest, site, staging, previous=previous, record=load_record(record_path) if previous else {})
+    record = render_site(digest, site, staging, previous=previous, record=load_record(record_path) if previous else {},
+                         bodies=site.cache_dir / "bodies")
     clock.lap("render")
     files = {**_extras(digest, site), **build_index(digest, cache=site.cache_dir / "search", reuse=not force)}
     clock.lap("search")

@@ -88,7 +88,7 @@ class Fingerprints:
 
     def of(self, path: str, template: str, context: Mapping[str, Any], dependencies: list[Dependency]) -> str:
         parts = [self.base, path, template]
-        parts += [f"{name}:{self._hash(value)}" for name, value in sorted(context.items())]
+        parts += [f"{name}:{self.token(value)}" for name, value in sorted(context.items())]
         values = self._values
         for dependency in dependencies:
             value = values.get(dependency)
@@ -97,10 +97,10 @@ class Fingerprints:
             parts.append(f"{dependency}={value}")
         return _sha("\n".join(parts))
 
-    def _hash(self, value: Any) -> str:
+    def token(self, value: Any) -> str:
         """A stable text for a context value: dataclass objects hashed by identity, once; containers by their items."""
         if isinstance(value, (list, tuple)):
-            return ("[" if isinstance(value, list) else "(") + ",".join(self._hash(item) for item in value) + ")"
+            return ("[" if isinstance(value, list) else "(") + ",".join(self.token(item) for item in value) + ")"
         if dataclasses.is_dataclass(value):
             known = self._objects.get(id(value))
             if known is None:
@@ -111,11 +111,11 @@ class Fingerprints:
     def _lookup(self, dependency: Dependency) -> str:
         name, _, key = dependency.partition(SEPARATOR)
         if name == "digest":
-            return self._hash(self.digest)
+            return self.token(self.digest)
         table = self.tables.get(name, {})
         if key == ALL:
-            return _sha(self._hash(sorted(table.items(), key=lambda item: repr(item[0]))))
-        return self._hash(table.get(tuple(key.split(SEPARATOR)) if SEPARATOR in key else key, "<missing>"))
+            return _sha(self.token(sorted(table.items(), key=lambda item: repr(item[0]))))
+        return self.token(table.get(tuple(key.split(SEPARATOR)) if SEPARATOR in key else key, "<missing>"))
 
 
 def _sha(text: str) -> str:
@@ -140,20 +140,52 @@ def base_fingerprint(site: Site, template_folders: list[Path]) -> str:
     return digest.hexdigest()
 
 
-Record = dict[str, tuple[str, list[Dependency]]]
-"""Page path -> (fingerprint, what it looked up)."""
+Record = dict[str, tuple[str, list[Dependency], str]]
+"""Page path -> (fingerprint, what it looked up, key of its cached article body or "")."""
 
 
 def load_record(path: Path) -> Record:
     """The previous build's record; an unreadable one is an empty one (every page is drawn)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {page: (entry[0], entry[1]) for page, entry in data.items()}
-    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        return {page: (entry[0], entry[1], entry[2]) for page, entry in data.items()}
+    except (OSError, ValueError, TypeError, IndexError, AttributeError, KeyError):
         return {}
 
 
 def save_record(path: Path, record: Record) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps({page: [fp, deps] for page, (fp, deps) in sorted(record.items())},
+    atomic_write_text(path, json.dumps({page: list(entry) for page, entry in sorted(record.items())},
                                        ensure_ascii=False, separators=(",", ":")))
+
+
+class Bodies:
+    """Article bodies as drawn (entities linked, quotes and dates marked), kept under the hash of
+    what they are drawn from: the text, its annotations, where each entity links, the page's place
+    and the code. Drawing bodies is most of the cost of an article page, and most bodies are the
+    same from one build to the next, even when the page around them is not."""
+
+    def __init__(self, folder: Path, fingerprints: Fingerprints) -> None:
+        self.folder = folder
+        self.fingerprints = fingerprints
+
+    def key(self, *inputs: Any) -> str:
+        return _sha("\n".join([self.fingerprints.base, *(self.fingerprints.token(i) for i in inputs)]))[:40]
+
+    def get(self, key: str) -> tuple[str, str] | None:
+        try:
+            body, headline = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError):
+            return None  # missing or damaged: drawn again
+        return str(body), str(headline)
+
+    def put(self, key: str, body: str, headline: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.folder / f"{key}.json", json.dumps([body, headline], ensure_ascii=False))
+
+    def prune(self, keep: set[str]) -> None:
+        """Drop bodies no page of the site uses any more."""
+        if self.folder.is_dir():
+            for path in self.folder.glob("*.json"):
+                if path.stem not in keep:
+                    path.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from sitegen.annotate.anchors import locate
 from sitegen.errors import SitegenError
 from sitegen.model import Annotations, Article, Digest, EntityPage, Site, Story
-from sitegen.pagecache import Fingerprints, Record, Recorded, Watched, base_fingerprint
+from sitegen.pagecache import Bodies, Fingerprints, Record, Recorded, Watched, base_fingerprint
 from sitegen.text import Block, blocks, inline_pieces
 from sitegen.workers import die_with_parent
 
@@ -355,14 +355,14 @@ def pages(digest: Digest, site: Site) -> Iterator[Page]:
     yield Page("404.html", "404.html", {})
 
 
-def render_page(env: jinja2.Environment, page: Page, site: Site, linker: Linker) -> str:
-    """One page's HTML."""
+def render_page(env: jinja2.Environment, page: Page, site: Site, linker: Linker,
+                computed: dict[str, Markup] | None = None) -> str:
+    """One page's HTML (`computed`: its expensive parts, when the caller has them already)."""
     root = relative(page.path, "index.html")[: -len("index.html")]
-    computed = {}
-    if page.computed:
-        article, annotations = page.context["article"], page.context["annotations"]
-        body, headline = article_html(article, annotations, linker, page.path)
+    if computed is None and page.computed:
+        body, headline = article_html(page.context["article"], page.context["annotations"], linker, page.path)
         computed = {"body": body, "headline": headline}
+    computed = computed or {}
     context = {**page.context, **computed, "site": site, "digest": linker.digest, "linker": linker,
                "page_path": page.path, "root": root, "KIND_FOLDER": KIND_FOLDER,
                "url": lambda target: relative(page.path, target)}
@@ -394,8 +394,9 @@ class _RenderJob:
     previous: Path | None
     record: Record
     fingerprints: Fingerprints
+    bodies: Bodies | None
 
-    def run(self, todo: list[Page]) -> list[tuple[str, str, list[str]]]:
+    def run(self, todo: list[Page]) -> list[tuple[str, tuple[str, list[str], str]]]:
         """Draw each page, or link the previous site's file when its inputs are unchanged; what each read."""
         done = []
         for page in todo:
@@ -403,17 +404,35 @@ class _RenderJob:
             if known is not None and self.previous is not None:
                 fingerprint = self.fingerprints.of(page.path, page.template, page.context, known[1])
                 if fingerprint == known[0] and _link(self.previous / page.path, self.out_dir / page.path):
-                    done.append((page.path, fingerprint, known[1]))
+                    done.append((page.path, (fingerprint, known[1], known[2])))
                     continue
             log: set[str] = set()
-            write_page(self.out_dir, page.path, render_page(self.env, page, self.site, self.linker.recording(log)))
+            linker = self.linker.recording(log)
+            computed, body_key = self._article_parts(page, linker) if page.computed else (None, "")
+            write_page(self.out_dir, page.path, render_page(self.env, page, self.site, linker, computed))
             dependencies = sorted(log)
-            done.append((page.path, self.fingerprints.of(page.path, page.template, page.context, dependencies),
-                         dependencies))
+            fingerprint = self.fingerprints.of(page.path, page.template, page.context, dependencies)
+            done.append((page.path, (fingerprint, dependencies, body_key)))
         return done
 
+    def _article_parts(self, page: Page, linker: Linker) -> tuple[dict[str, Markup], str]:
+        """Body and headline of an article page, from the body cache when drawn before; the cache key."""
+        article, annotations = page.context["article"], page.context["annotations"]
+        if self.bodies is None:
+            body, headline = article_html(article, annotations, linker, page.path)
+            return {"body": body, "headline": headline}, ""
+        # Where each entity links is looked up through the (recording) linker, as drawing it would.
+        links = [linker.page_of.get((article.slug, entity.name)) for entity in annotations.entities]
+        key = self.bodies.key(article, annotations, links, page.path)
+        cached = self.bodies.get(key)
+        if cached is None:
+            body, headline = article_html(article, annotations, linker, page.path)
+            self.bodies.put(key, body, headline)
+            cached = (str(body), str(headline))
+        return {"body": Markup(cached[0]), "headline": Markup(cached[1])}, key
 
-def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, str, list[str]]]:
+
+def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, tuple[str, list[str], str]]]:
     job: _RenderJob = _WORK["job"]
     return job.run(_WORK["pages"][bounds[0]:bounds[1]])
 
@@ -430,19 +449,21 @@ def _link(old: Path, new: Path) -> bool:
 
 
 def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None,
-                previous: Path | None = None, record: Record | None = None) -> Record:
+                previous: Path | None = None, record: Record | None = None, bodies: Path | None = None) -> Record:
     """Render every page into `out_dir`, on all local cores for large sites; the record of what each read.
 
     With the previous site and its record (sitegen.pagecache), a page whose inputs did not change is
-    linked from there instead of drawn. Workers are forked, so they share the digest with this process
-    and write their pages themselves: no page crosses a process boundary or waits in memory.
+    linked from there instead of drawn; with a `bodies` folder, article bodies drawn before are reused.
+    Workers are forked, so they share the digest with this process and write their pages themselves:
+    no page crosses a process boundary or waits in memory.
     """
     env = environment(site.root / site.templates_dir)
     linker = Linker(digest)
     all_pages = list(pages(digest, site))
     folders = [site.root / site.templates_dir, Path(__file__).parent / "templates"]
     fingerprints = Fingerprints(base_fingerprint(site, folders), linker.tables(), digest)
-    job = _RenderJob(env, site, linker, out_dir, previous, record or {}, fingerprints)
+    body_cache = Bodies(bodies, fingerprints) if bodies is not None else None
+    job = _RenderJob(env, site, linker, out_dir, previous, record or {}, fingerprints, body_cache)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(all_pages) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
         done = job.run(all_pages)
@@ -455,4 +476,7 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
                 done = [entry for chunk in pool.map(_render_chunk, chunks) for entry in chunk]
         finally:
             _WORK.clear()
-    return {path: (fingerprint, dependencies) for path, fingerprint, dependencies in done}
+    new_record = dict(done)
+    if body_cache is not None:
+        body_cache.prune({body for _, _, body in new_record.values() if body})
+    return new_record

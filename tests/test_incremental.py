@@ -104,3 +104,18 @@ def test_a_template_that_reads_the_whole_digest_is_drawn_again_when_anything_cha
     (root / "templates" / "404.html").write_text("{% extends \"default:404.html\" %}")
     build(load_config(root))
     assert "articles" not in (root / "site" / "404.html").read_text().split("<main", 1)[1].split("</main>")[0]
+
+
+def test_article_bodies_are_cached_by_content_and_pruned(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    bodies = root / ".sitegen-cache" / "bodies"
+    build(load_config(root))
+    first = {p.name for p in bodies.glob("*.json")}
+    assert len(first) == 5  # one per article
+    articles = sorted((root / "content" / "articles").glob("*.md"))
+    articles[0].write_text(articles[0].read_text().replace("\n\n", "\n\nA new first paragraph.\n\n", 1))
+    build(load_config(root))
+    second = {p.name for p in bodies.glob("*.json")}
+    assert len(second) == 5 and len(first - second) == 1  # the edited body is new; the old one is gone
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")

@@ -98,6 +98,9 @@ def from_data(data: Any, path: Path, lines: list[str]) -> Annotations:
              for item in _list(data, "dates", path, lines)]
     topics = [TopicMatch(name=_text(item, "name", path, lines), score=float(item.get("score") or 0),
                          by=_by(item)) for item in _list(data, "topics", path, lines)]
+    # In memory, entities are in the order the annotator and merge_corrections give them (kind, name),
+    # however the file groups them, so an article's annotations are the same object whichever made them.
+    entities.sort(key=lambda e: (e.kind, e.name))
     return Annotations(article=str(data.get("article") or path.stem), text_sha256=str(data.get("text_sha256") or ""),
                        entities=tuple(entities), quotes=tuple(quotes), dates=tuple(dates), topics=tuple(topics),
                        orphans=tuple(str(o) for o in data.get("orphans") or []))
