@@ -16,7 +16,8 @@ def test_bench_smoke_run(tmp_path: Path, nlp) -> None:
     assert result.returncode == 0, result.stderr
     rows = json.loads((tmp_path / "bench.json").read_text())
     measures = {(corpus, measure) for corpus, measure, _ in rows}
-    for expected in [("seeds", "full build"), ("100", "full build"), ("100", "search index"),
+    for expected in [("seeds", "full build, cold"), ("100", "full build, cold"), ("100", "full build, --force"),
+                     ("100", "search index"),
                      ("100", "no-op rebuild"), ("100", "one article edited"), ("100", "one annotation corrected"),
                      ("100", "one article added")]:
         assert expected in measures
