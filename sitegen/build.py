@@ -108,7 +108,9 @@ def build(site: Site, *, force: bool = False) -> BuildReport:
     record = render_site(digest, site, staging, previous=previous, record=load_record(record_path) if previous else {},
                          bodies=site.cache_dir / "bodies")
     clock.lap("render")
-    files = {**_extras(digest, site), **build_index(digest, cache=site.cache_dir / "search", reuse=not force)}
+    for path, text in build_index(digest, cache=site.cache_dir / "search", reuse=not force):
+        write_page(staging, path, text)  # written as made: together they are hundreds of megabytes
+    files = _extras(digest, site)
     clock.lap("search")
     # The record describes the site it was made with: gone before the swap, the new one written after,
     # so an interrupted build can only lose it (every page drawn next time), never pair it with another site.

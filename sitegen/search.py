@@ -19,6 +19,7 @@ import json
 import os
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -112,10 +113,6 @@ def doc_table(docs: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def _shard(documents: list[dict[str, str]]) -> dict[str, Any]:
-    return search_index.build(FULLTEXT_FIELDS, documents)
-
-
 @functools.lru_cache(maxsize=1)
 def _code_version() -> str:
     """The search code itself: a cached index made by other code is not reused."""
@@ -129,8 +126,9 @@ def _key(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
 
 
 def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None,
-                reuse: bool = True) -> dict[str, str]:
-    """The search files of the site: {path: JavaScript text}.
+                reuse: bool = True) -> Iterator[tuple[str, str]]:
+    """The search files of the site, one (path, JavaScript text) at a time, so that the caller can write
+    each and let it go: together they are a few hundred megabytes at 10,000 articles.
 
     With a cache folder, each index is kept under the hash of what went into it (documents, fields and
     this code), so a build reuses the full-text shards whose articles did not change: after an edit, one
@@ -141,34 +139,49 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
     parts = [(DEFAULT_FIELDS, records)] if records else []  # lunr cannot index nothing: null index then
     parts += [(FULLTEXT_FIELDS, bodies[i:i + SHARD_SIZE]) for i in range(0, len(bodies), SHARD_SIZE)]
     keys = [_key(fields, documents) for fields, documents in parts]
-    built: dict[int, str] = {}
+    shards = len(parts) - (1 if records else 0)
+    yield "assets/search-docs.js", _script("SITEGEN_DOCS", doc_table(docs))
+    del docs
+    for number, text in enumerate(_indexes(parts, keys, workers, cache, reuse)):
+        if records and number == 0:
+            yield "assets/search-index.js", (f"window.SITEGEN_SHARDS = {shards};\n"
+                                             f"window.SITEGEN_INDEX = {json_parse_literal(text)};\n")
+        else:
+            shard = number - (1 if records else 0)
+            yield f"assets/search-fulltext-{shard}.js", (
+                "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
+                f"window.SITEGEN_FULLTEXT[{shard}] = {json_parse_literal(text)};\n")
+    if not records:
+        yield "assets/search-index.js", f"window.SITEGEN_SHARDS = {shards};\nwindow.SITEGEN_INDEX = null;\n"
+    if cache is not None:
+        _prune(cache, keep=set(keys))
+
+
+def _indexes(parts: list[tuple[list[dict[str, Any]], list[dict[str, str]]]], keys: list[str],
+             workers: int | None, cache: Path | None, reuse: bool) -> Iterator[str]:
+    """The compact JSON of each index in order: from the cache when there (and `reuse`), else built and cached."""
+    cached: dict[int, str] = {}
     if cache is not None and reuse:
         for number, key in enumerate(keys):
             with contextlib.suppress(OSError):
-                built[number] = (cache / f"{key}.json").read_text(encoding="utf-8")
-    missing = [number for number in range(len(parts)) if number not in built]
+                cached[number] = (cache / f"{key}.json").read_text(encoding="utf-8")
+    missing = [number for number in range(len(parts)) if number not in cached]
     workers = min(len(missing), workers or os.cpu_count() or 1)
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
-            made = list(pool.map(_compact_json, [parts[n][0] for n in missing], [parts[n][1] for n in missing]))
-    else:
-        made = [_compact_json(*parts[n]) for n in missing]
-    for number, text in zip(missing, made, strict=True):
-        built[number] = text
-    if cache is not None:
-        _store(cache, {keys[n]: built[n] for n in missing}, keep=set(keys))
-    texts = [built[n] for n in range(len(parts))]
-    default = texts.pop(0) if records else None
-    files = {
-        "assets/search-docs.js": _script("SITEGEN_DOCS", doc_table(docs)),
-        "assets/search-index.js": f"window.SITEGEN_SHARDS = {len(texts)};\n"
-                                  f"window.SITEGEN_INDEX = {json_parse_literal(default) if default else 'null'};\n",
-    }
-    for number, text in enumerate(texts):
-        files[f"assets/search-fulltext-{number}.js"] = (
-            "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
-            f"window.SITEGEN_FULLTEXT[{number}] = {json_parse_literal(text)};\n")
-    return files
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent))
+            made = pool.map(_compact_json, [parts[n][0] for n in missing], [parts[n][1] for n in missing])
+        else:
+            made = (_compact_json(*parts[n]) for n in missing)
+        for number in range(len(parts)):
+            if number in cached:
+                yield cached.pop(number)
+                continue
+            text = next(made)
+            if cache is not None:
+                cache.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(cache / f"{keys[number]}.json", text)
+            yield text
 
 
 def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
@@ -177,11 +190,8 @@ def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]])
     return json.dumps(index, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _store(cache: Path, made: dict[str, str], keep: set[str]) -> None:
-    """Keep what this build made; drop entries no index of this site uses any more."""
-    cache.mkdir(parents=True, exist_ok=True)
-    for key, text in made.items():
-        atomic_write_text(cache / f"{key}.json", text)
+def _prune(cache: Path, keep: set[str]) -> None:
+    """Drop cached indexes no index of this site uses any more."""
     for old in cache.glob("*.json"):
         if old.stem not in keep:
             old.unlink(missing_ok=True)

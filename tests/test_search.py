@@ -67,15 +67,15 @@ def test_cached_shards_are_reused_only_while_their_articles_are_unchanged(built_
     monkeypatch.setattr(search, "_compact_json", lambda f, d: made.append(len(d)) or compact_json(f, d))
     digest = _digest(built_site)
     cache = tmp_path / "cache"
-    first = search.build_index(digest, workers=1, cache=cache)
+    first = dict(search.build_index(digest, workers=1, cache=cache))
     parts = len(made)
-    assert parts >= 3 and search.build_index(digest, workers=1, cache=cache) == first and len(made) == parts
+    assert parts >= 3 and dict(search.build_index(digest, workers=1, cache=cache)) == first and len(made) == parts
 
     last = digest.articles[-1]
     edited = dataclasses.replace(digest, articles=(*digest.articles[:-1],
                                                    dataclasses.replace(last, body=last.body + "\n\nA new line.")))
     made.clear()
-    from_cache = search.build_index(edited, workers=1, cache=cache)
+    from_cache = dict(search.build_index(edited, workers=1, cache=cache))
     assert len(made) == 1  # one shard indexed again; the default index and others reused
-    assert from_cache == search.build_index(edited, workers=1)  # and the same files as without a cache
+    assert from_cache == dict(search.build_index(edited, workers=1))  # and the same files as without a cache
     assert from_cache != first
