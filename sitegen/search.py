@@ -6,8 +6,8 @@ people, organizations, places and topics under every spelling, with short refs a
 metadata. Full text (who and where each article mentions, its lead and body) is a second tier,
 split into shards of documents that the page loads one after another only when the reader asks for
 it. Every file is JavaScript loaded with a <script> tag, because browsers refuse fetch() of local
-files under file://; the documents shown in results are a third, minimal file. Nothing is loaded
-until the reader starts searching.
+files under file://; the documents shown in results are a third, minimal file. A page loads them
+when the reader starts searching; the results page names them in its HTML.
 """
 
 from __future__ import annotations
