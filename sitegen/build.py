@@ -52,17 +52,10 @@ def find_lunr(site: Site) -> Path:
 def input_fingerprint(site: Site, lunr_js: Path) -> str:
     """A hash of every input's name, size and modification time: equal means nothing to do."""
     roots = [site.root / site.content_dir, site.root / site.templates_dir, Path(__file__).parent]
-    entries = []
-    for folder in roots:
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    stat = path.stat()
-                    entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    for path in (site.root / "sitegen.yaml", lunr_js):
-        if path.exists():
-            stat = path.stat()
-            entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    paths = [path for folder in roots if folder.is_dir() for path in sorted(folder.rglob("*"))
+             if path.is_file() and "__pycache__" not in path.parts]
+    paths += [path for path in (site.root / "sitegen.yaml", lunr_js) if path.exists()]
+    entries = [f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}" for path in paths for stat in [path.stat()]]
     entries.append(repr(site))
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()
 
@@ -168,18 +161,20 @@ def _extras(digest: Digest, site: Site) -> dict[str, str]:
                      for s in digest.stories]
     files["feed.xml"] = _atom(site.title, base or "urn:sitegen:digest", story_entries)
     nested = base or "../../"  # links in feeds/people/x.xml are relative to that file when offline
+
+    def article_entries(slugs: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+        return [(articles[a].title, f"{nested}articles/{a}.html", articles[a].published.isoformat(),
+                 articles[a].outlet or "") for a in slugs]
+
     for entity in digest.entities:
         if entity.kind == "person":
-            entries = [(articles[a].title, f"{nested}articles/{a}.html", articles[a].published.isoformat(),
-                        articles[a].outlet or "") for a in entity.articles]
             files[f"feeds/people/{entity.slug}.xml"] = _atom(f"{entity.name} · {site.title}",
-                                                             f"{base or 'urn:sitegen:'}people/{entity.slug}", entries)
+                                                             f"{base or 'urn:sitegen:'}people/{entity.slug}",
+                                                             article_entries(entity.articles))
     for topic in digest.topics:
-        entries = [(articles[a].title, f"{nested}articles/{a}.html", articles[a].published.isoformat(),
-                    articles[a].outlet or "") for a in topic.articles]
         files[f"feeds/topics/{topic.topic.slug}.xml"] = _atom(f"{topic.topic.name} · {site.title}",
                                                               f"{base or 'urn:sitegen:'}topics/{topic.topic.slug}",
-                                                              entries)
+                                                              article_entries(topic.articles))
     if base:
         urls = [f"{base}index.html"] + [f"{base}stories/{s.slug}.html" for s in digest.stories] + \
                [f"{base}articles/{a.slug}.html" for a in digest.articles]

@@ -23,7 +23,7 @@ from sitegen.annotate.anchors import locate
 from sitegen.errors import SitegenError
 from sitegen.model import Annotations, Article, Digest, EntityPage, Site, Story
 from sitegen.pagecache import Bodies, Fingerprints, Record, Recorded, Watched, base_fingerprint
-from sitegen.text import Block, blocks, inline_pieces
+from sitegen.text import Block, article_text, blocks, inline_pieces
 from sitegen.workers import die_with_parent
 
 KIND_FOLDER = {"person": "people", "organization": "organizations", "place": "places"}
@@ -241,8 +241,6 @@ def _inline_html(block: Block, spans: list[Span]) -> str:
 def article_html(article: Article, annotations: Annotations, linker: Linker, page_path: str) -> tuple[Markup, Markup]:
     """The article body as HTML with people, places, organizations, quotes and dates marked inline, and
     its headline with the quotes marked (entities are not linked inside the h1)."""
-    from sitegen.text import article_text
-
     text = article_text(article)
     spans = _spans(article, annotations, text, linker, page_path)
     parts = []
@@ -408,28 +406,28 @@ class _RenderJob:
                     continue
             log: set[str] = set()
             linker = self.linker.recording(log)
-            computed, body_key = self._article_parts(page, linker) if page.computed else (None, "")
+            computed, body_key = None, ""  # without a body cache, render_page draws the body itself
+            if page.computed and self.bodies is not None:
+                computed, body_key = _article_parts(page, linker, self.bodies)
             write_page(self.out_dir, page.path, render_page(self.env, page, self.site, linker, computed))
             dependencies = sorted(log)
             fingerprint = self.fingerprints.of(page.path, page.template, page.context, dependencies)
             done.append((page.path, (fingerprint, dependencies, body_key)))
         return done
 
-    def _article_parts(self, page: Page, linker: Linker) -> tuple[dict[str, Markup], str]:
-        """Body and headline of an article page, from the body cache when drawn before; the cache key."""
-        article, annotations = page.context["article"], page.context["annotations"]
-        if self.bodies is None:
-            body, headline = article_html(article, annotations, linker, page.path)
-            return {"body": body, "headline": headline}, ""
-        # Where each entity links is looked up through the (recording) linker, as drawing it would.
-        links = [linker.page_of.get((article.slug, entity.name)) for entity in annotations.entities]
-        key = self.bodies.key(article, annotations, links, page.path)
-        cached = self.bodies.get(key)
-        if cached is None:
-            body, headline = article_html(article, annotations, linker, page.path)
-            self.bodies.put(key, body, headline)
-            cached = (str(body), str(headline))
-        return {"body": Markup(cached[0]), "headline": Markup(cached[1])}, key
+
+def _article_parts(page: Page, linker: Linker, bodies: Bodies) -> tuple[dict[str, Markup], str]:
+    """Body and headline of an article page, from the body cache when drawn before; the cache key."""
+    article, annotations = page.context["article"], page.context["annotations"]
+    # Where each entity links is looked up through the (recording) linker, as drawing it would.
+    links = [linker.page_of.get((article.slug, entity.name)) for entity in annotations.entities]
+    key = bodies.key(article, annotations, links, page.path)
+    cached = bodies.get(key)
+    if cached is None:
+        body, headline = article_html(article, annotations, linker, page.path)
+        bodies.put(key, body, headline)
+        cached = (str(body), str(headline))
+    return {"body": Markup(cached[0]), "headline": Markup(cached[1])}, key
 
 
 def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, tuple[str, list[str], str]]]:

@@ -139,15 +139,16 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
     parts = [(DEFAULT_FIELDS, records)] if records else []  # lunr cannot index nothing: null index then
     parts += [(FULLTEXT_FIELDS, bodies[i:i + SHARD_SIZE]) for i in range(0, len(bodies), SHARD_SIZE)]
     keys = [_key(fields, documents) for fields, documents in parts]
-    shards = len(parts) - (1 if records else 0)
+    first_shard = 1 if records else 0  # the part number of full-text shard 0
+    shards = len(parts) - first_shard
     yield "assets/search-docs.js", _script("SITEGEN_DOCS", doc_table(docs))
     del docs
     for number, text in enumerate(_indexes(parts, keys, workers, cache, reuse)):
-        if records and number == 0:
+        if number < first_shard:
             yield "assets/search-index.js", (f"window.SITEGEN_SHARDS = {shards};\n"
                                              f"window.SITEGEN_INDEX = {json_parse_literal(text)};\n")
         else:
-            shard = number - (1 if records else 0)
+            shard = number - first_shard
             yield f"assets/search-fulltext-{shard}.js", (
                 "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
                 f"window.SITEGEN_FULLTEXT[{shard}] = {json_parse_literal(text)};\n")

@@ -98,7 +98,6 @@ class TermBuilder(Builder):  # type: ignore[misc]
             vectors[field_ref] = Vector(elements)
         self.field_vectors = vectors
 
-
     def _calculate_average_field_lengths(self) -> None:
         totals: dict[str, int] = dict.fromkeys(self._fields, 0)
         counts: dict[str, int] = dict.fromkeys(self._fields, 0)
