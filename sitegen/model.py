@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 EntityKind = Literal["person", "organization", "place"]
 QuoteKind = Literal["full", "partial"]
@@ -15,8 +15,20 @@ Origin = Literal["machine", "editor"]
 ENTITY_KINDS: tuple[EntityKind, ...] = ("person", "organization", "place")
 
 
-@dataclass(frozen=True)
-class RawArticle:
+class _Record:
+    """What every model class is: a frozen dataclass with slots (no __dict__: a third less memory for
+    the digest of a large archive), pickled as the call that makes it, which loads twice as fast as
+    the default for frozen slots (a Python loop setting each field; see sitegen.memo)."""
+
+    __slots__ = ()
+    __match_args__: tuple[str, ...]  # the constructor's fields in order, set by @dataclass
+
+    def __reduce__(self) -> tuple[type[_Record], tuple[Any, ...]]:
+        return type(self), tuple(getattr(self, name) for name in self.__match_args__)
+
+
+@dataclass(frozen=True, slots=True)
+class RawArticle(_Record):
     """A scraped article after import: furniture removed, ready to be written as Markdown."""
 
     source: Path
@@ -39,8 +51,8 @@ class RawArticle:
     """Lines dropped as site furniture: (line number, reason, text)."""
 
 
-@dataclass(frozen=True)
-class Article:
+@dataclass(frozen=True, slots=True)
+class Article(_Record):
     """An article in `content/articles/`, as the editor sees it."""
 
     slug: str
@@ -71,8 +83,8 @@ class Article:
     """True when the headline was made from the first sentence."""
 
 
-@dataclass(frozen=True)
-class Anchor:
+@dataclass(frozen=True, slots=True)
+class Anchor(_Record):
     """Where an annotation sits: exact text plus a little context (a W3C TextQuoteSelector)."""
 
     exact: str
@@ -83,8 +95,8 @@ class Anchor:
     """Up to 32 characters after it."""
 
 
-@dataclass(frozen=True)
-class Entity:
+@dataclass(frozen=True, slots=True)
+class Entity(_Record):
     """A person, organization or place as one article mentions it."""
 
     name: str
@@ -101,8 +113,8 @@ class Entity:
     """An editor's "this is not an entity": suppresses the machine's entry."""
 
 
-@dataclass(frozen=True)
-class Quote:
+@dataclass(frozen=True, slots=True)
+class Quote(_Record):
     """A span in quotation marks reproducing someone's words."""
 
     anchor: Anchor
@@ -121,8 +133,8 @@ class Quote:
     """An editor's "this is not a quote"."""
 
 
-@dataclass(frozen=True)
-class DateRef:
+@dataclass(frozen=True, slots=True)
+class DateRef(_Record):
     """An expression naming a day, week, month or year, resolved to a calendar value."""
 
     anchor: Anchor
@@ -137,8 +149,8 @@ class DateRef:
     """An editor's "this is not a date"."""
 
 
-@dataclass(frozen=True)
-class TopicMatch:
+@dataclass(frozen=True, slots=True)
+class TopicMatch(_Record):
     """A topic of the editor's taxonomy that an article matches."""
 
     name: str
@@ -149,8 +161,8 @@ class TopicMatch:
     """Who made this entry."""
 
 
-@dataclass(frozen=True)
-class Annotations:
+@dataclass(frozen=True, slots=True)
+class Annotations(_Record):
     """Everything the annotator (and editors) say about one article."""
 
     article: str
@@ -169,8 +181,8 @@ class Annotations:
     """Editor corrections whose anchor no longer occurs in the text (reported, never dropped)."""
 
 
-@dataclass(frozen=True)
-class KnownEntity:
+@dataclass(frozen=True, slots=True)
+class KnownEntity(_Record):
     """An entry of the editor's knowledge base, `content/entities.yaml`."""
 
     name: str
@@ -187,8 +199,8 @@ class KnownEntity:
     """True: never annotate this name."""
 
 
-@dataclass(frozen=True)
-class Topic:
+@dataclass(frozen=True, slots=True)
+class Topic(_Record):
     """A topic of the editor's taxonomy, `content/topics.yaml`."""
 
     name: str
@@ -201,8 +213,8 @@ class Topic:
     """Words and phrases whose presence means the article is about this topic."""
 
 
-@dataclass(frozen=True)
-class KnowledgeBase:
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase(_Record):
     """The editor's entities and topics."""
 
     entities: tuple[KnownEntity, ...] = ()
@@ -211,8 +223,8 @@ class KnowledgeBase:
     """Entries of `content/topics.yaml`."""
 
 
-@dataclass(frozen=True)
-class Site:
+@dataclass(frozen=True, slots=True)
+class Site(_Record):
     """Validated `sitegen.yaml`."""
 
     root: Path
@@ -253,8 +265,8 @@ class Site:
         return self.root / self.output_dir
 
 
-@dataclass(frozen=True)
-class EntityPage:
+@dataclass(frozen=True, slots=True)
+class EntityPage(_Record):
     """One real-world entity across the digest (Zelensky and Zelenskyy are one)."""
 
     slug: str
@@ -273,8 +285,8 @@ class EntityPage:
     """From the editor's knowledge base."""
 
 
-@dataclass(frozen=True)
-class QuoteRef:
+@dataclass(frozen=True, slots=True)
+class QuoteRef(_Record):
     """A quote as one article reports it."""
 
     article: str
@@ -295,8 +307,8 @@ class QuoteRef:
     """The article's outlet."""
 
 
-@dataclass(frozen=True)
-class Utterance:
+@dataclass(frozen=True, slots=True)
+class Utterance(_Record):
     """One thing someone said, with each outlet's wording of it."""
 
     speaker: str | None
@@ -307,8 +319,8 @@ class Utterance:
     """The same words as reported by each article (one or more)."""
 
 
-@dataclass(frozen=True)
-class DatedEvent:
+@dataclass(frozen=True, slots=True)
+class DatedEvent(_Record):
     """A day some article mentions, with the sentence that mentions it."""
 
     value: str
@@ -321,8 +333,8 @@ class DatedEvent:
     """The sentence around it."""
 
 
-@dataclass(frozen=True)
-class Story:
+@dataclass(frozen=True, slots=True)
+class Story(_Record):
     """The coverage of one development, by one or more articles."""
 
     slug: str
@@ -345,8 +357,8 @@ class Story:
     """True when an editor grouped it with `story:`."""
 
 
-@dataclass(frozen=True)
-class TopicPage:
+@dataclass(frozen=True, slots=True)
+class TopicPage(_Record):
     """A topic with the stories and articles that match it."""
 
     topic: Topic
@@ -357,8 +369,8 @@ class TopicPage:
     """Stories containing them."""
 
 
-@dataclass(frozen=True)
-class Digest:
+@dataclass(frozen=True, slots=True)
+class Digest(_Record):
     """Everything the renderer and the search index need, cross-linked."""
 
     articles: tuple[Article, ...]

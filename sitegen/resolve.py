@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -352,7 +352,7 @@ def _unique_story_slugs(stories: list[Story]) -> list[Story]:
     for story in stories:
         seen[story.slug] += 1
         if seen[story.slug] > 1:
-            story = Story(**{**story.__dict__, "slug": f"{story.slug}-{seen[story.slug]}"})
+            story = replace(story, slug=f"{story.slug}-{seen[story.slug]}")
         result.append(story)
     return result
 
