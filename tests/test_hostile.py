@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,27 @@ def test_a_failed_build_leaves_the_previous_site(tmp_path: Path, nlp) -> None:
     (root / "templates" / "index.html").write_text("{% for %}")
     assert main(["--root", str(root), "build"]) == 1
     assert (root / "site" / "index.html").read_text() == before
+
+
+def test_the_replaced_site_is_removed_and_nothing_is_left_beside_the_new_one(tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / "articles" / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-03-07\n---\n\n{LEDE}\n")
+    assert main(["--root", str(root), "build"]) == 0
+    leftover = root / ".sitegen-cache" / "replaced" / "site-1"  # as if a removal had been cut short
+    leftover.mkdir(parents=True)
+    (leftover / "index.html").write_text("old")
+    (root / "content" / "articles" / "good.md").write_text(
+        f"---\ntitle: Better\npublished: 2024-03-07\n---\n\n{LEDE}\n")
+    assert main(["--root", str(root), "build"]) == 0
+    assert "Better" in (root / "site" / "index.html").read_text()
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".site.")]  # no old or staging folder
+    assert not leftover.exists()
+    replaced = root / ".sitegen-cache" / "replaced"
+    for _ in range(100):  # the site the build replaced is deleted in the background
+        if not any(replaced.iterdir()):
+            break
+        time.sleep(0.05)
+    assert not any(replaced.iterdir())
 
 
 def test_usage_errors_exit_2(capsys) -> None:

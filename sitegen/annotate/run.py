@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from tqdm import tqdm
 
 from sitegen.annotate import ANNOTATOR_VERSION, annotate_doc, load_pipeline
-from sitegen.annotate.store import from_data, from_yaml, merge_corrections, to_yaml
+from sitegen.annotate.store import from_yaml, merge_corrections, to_yaml
 from sitegen.errors import ContentError
+from sitegen.memo import Memo
 from sitegen.model import Annotations, Article, KnowledgeBase
-from sitegen.storage import atomic_write_text, write_if_changed
+from sitegen.storage import write_if_changed
 from sitegen.text import article_text, text_sha256
 from sitegen.workers import die_with_parent
-from sitegen.yamlio import load_yaml
 
 
 @dataclass
@@ -39,31 +39,27 @@ def annotation_path(annotations_dir: Path, slug: str) -> Path:
     return annotations_dir / f"{slug}.yaml"
 
 
-def read_annotations(path: Path, cache: Path | None = None) -> Annotations | None:
+def read_annotations(path: Path, memo: Memo | None = None) -> Annotations | None:
     """The annotation file at `path`, or None when there is none.
 
-    With a cache folder, the parsed data is kept as JSON keyed by the file's hash: JSON reads ten
-    times faster than YAML, and a file an editor changed has a new hash, so it is parsed again.
+    With a memo (sitegen.memo), what the file parsed to is kept under the file's name and hash: a file
+    an editor changed has a new hash, so it is parsed again.
     """
-    if not path.exists():
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return None
-    raw = path.read_bytes()
-    if cache is None:
-        return from_yaml(raw.decode("utf-8"), path)
-    digest = hashlib.sha256(raw).hexdigest()
-    cached = cache / f"{path.stem}.json"
-    if cached.exists():
-        try:
-            entry = json.loads(cached.read_text(encoding="utf-8"))
-            if entry.get("sha256") == digest:
-                return from_data(entry["data"], path, [])
-        except (ValueError, KeyError, ContentError):
-            pass  # a damaged cache entry is simply rebuilt
-    text = raw.decode("utf-8")
-    data = load_yaml(text, path)
-    annotations = from_data(data, path, text.split("\n"))
-    cache.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(cached, json.dumps({"sha256": digest, "data": data}, default=str, sort_keys=True))
+    key = (path.name, hashlib.sha256(raw).digest()) if memo is not None else None
+    if memo is not None and (known := memo.get(key)) is not None:
+        return cast(Annotations, known)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError(path, line, "not UTF-8 text; save the file as UTF-8") from None
+    annotations = from_yaml(text, path)
+    if memo is not None:
+        memo.put(key, annotations)
     return annotations
 
 
@@ -73,15 +69,16 @@ def is_stale(article: Article, previous: Annotations | None) -> bool:
 
 
 def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: Path, *,
-                  force: bool = False, cache: Path | None = None, workers: int | None = None,
+                  force: bool = False, memo: Memo | None = None, workers: int | None = None,
                   executor: Executor | None = None) -> AnnotateReport:
-    """Annotate every article that is new or changed (all of them with `force`)."""
+    """Annotate every article that is new or changed (all of them with `force`); `memo` keeps the parsed
+    annotation files between builds."""
     report = AnnotateReport()
     todo: list[tuple[Article, Annotations | None]] = []
     for article in articles:
         path = annotation_path(annotations_dir, article.slug)
         try:
-            previous = read_annotations(path, cache)
+            previous = read_annotations(path, memo)
         except ContentError as exc:
             report.errors.append(exc)
             continue

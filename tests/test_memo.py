@@ -1,0 +1,58 @@
+"""Results kept between builds (sitegen.memo): the same values back, dropped when the code that made
+them changes or the file is damaged, and only what the last build used is kept."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from sitegen.annotate.run import read_annotations
+from sitegen.annotate.store import from_yaml
+from sitegen.memo import Memo
+from sitegen.model import Anchor, Annotations, Entity, Quote
+
+ANNOTATIONS = Annotations(
+    article="budget", text_sha256="ab12",
+    entities=(Entity(name="Anna Lindqvist", kind="person", mentions=("Lindqvist",), role="mayor"),),
+    quotes=(Quote(anchor=Anchor(exact="We will build", prefix="\"", suffix=" new"), speaker="Anna Lindqvist",
+                  kind="full", cue="said", said_on="2024-03-05", by="editor"),),
+)
+
+
+def test_values_come_back_equal_and_only_used_entries_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "memo.pickle"
+    memo = Memo(path, made_by=("model.py",))
+    memo.put("budget", ANNOTATIONS)
+    memo.put("other", "an entry the next build will not ask for")
+    memo.save()
+    again = Memo(path, made_by=("model.py",))
+    assert again.get("budget") == ANNOTATIONS and again.get("budget") is not ANNOTATIONS
+    again.save()  # "other" was not used
+    assert Memo(path, made_by=("model.py",)).get("other") is None
+    assert Memo(path, made_by=("model.py",)).get("budget") == ANNOTATIONS
+
+
+def test_values_made_by_other_code_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "memo.pickle"
+    path.write_bytes(pickle.dumps(("code of another version", {"budget": ANNOTATIONS})))
+    assert Memo(path, made_by=("model.py",)).get("budget") is None
+
+
+def test_a_damaged_or_missing_file_is_an_empty_memo(tmp_path: Path) -> None:
+    path = tmp_path / "memo.pickle"
+    assert Memo(path).get("budget") is None
+    path.write_bytes(b"\x80\x05not a pickle at all")
+    assert Memo(path).get("budget") is None
+
+
+def test_an_edited_annotation_file_is_parsed_again(tmp_path: Path) -> None:
+    path = tmp_path / "budget.yaml"
+    path.write_text("article: budget\ntext_sha256: ab12\npeople:\n- name: Anna Lindqvist\n  role: mayor\n"
+                    "  mentions: [Lindqvist]\n")
+    memo = Memo(tmp_path / "memo.pickle")
+    first = read_annotations(path, memo)
+    assert first == from_yaml(path.read_text(), path)
+    memo.save()
+    path.write_text(path.read_text().replace("role: mayor", "role: former mayor\n  by: editor"))
+    second = read_annotations(path, Memo(tmp_path / "memo.pickle"))
+    assert second is not None and second.entities[0].role == "former mayor" and second.entities[0].by == "editor"
