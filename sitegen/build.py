@@ -25,10 +25,14 @@ from sitegen.pagecache import load_record, save_record
 from sitegen.render import render_site, write_page
 from sitegen.resolve import link
 from sitegen.search import build_index
+from sitegen.text import recall_texts
 
 MARKER = ".sitegen-site"
+# What turns a file into what the build uses: results kept between builds (sitegen.memo) are valid while
+# this code is unchanged.
+ARTICLE_CODE = ("model.py", "yamlio.py", "content.py", "slugs.py")
+TEXT_CODE = ("text.py",)
 ANNOTATION_FILE_CODE = ("model.py", "yamlio.py", "annotate/store.py")
-"""What makes annotations of a file: the parsed files kept between builds are valid while it is unchanged."""
 STATIC = Path(__file__).parent / "static"
 LUNR_JS = Path("node_modules/lunr/lunr.js")
 
@@ -99,13 +103,21 @@ def build(site: Site, *, force: bool = False) -> BuildReport:
 
 def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool) -> None:
     clock = _Clock(report.timings)
-    articles, report.errors = load_articles(site)
+    parsed_articles = Memo(site.cache_dir / "articles.pickle", made_by=ARTICLE_CODE)
+    articles, report.errors = load_articles(site, parsed_articles)
+    parsed_articles.save()
     _check_duplicate_titles(articles, report)
     kb = load_knowledge_base(site)
     clock.lap("load")
-    memo = Memo(site.cache_dir / "annotations.pickle", made_by=ANNOTATION_FILE_CODE)
-    report.annotated = annotate_site(articles, kb, site.annotations_dir, memo=memo)
-    memo.save()
+    texts = Memo(site.cache_dir / "texts.pickle", made_by=TEXT_CODE)
+    recall_texts(articles, texts)
+    texts.save()
+    parsed_annotations = Memo(site.cache_dir / "annotations.pickle", made_by=ANNOTATION_FILE_CODE)
+    # Always in worker processes, even for one article: the language model (a quarter of a gigabyte)
+    # then never joins the build's own memory, which holds the whole digest.
+    report.annotated = annotate_site(articles, kb, site.annotations_dir, memo=parsed_annotations,
+                                     workers=max(2, os.cpu_count() or 1))
+    parsed_annotations.save()
     report.errors += report.annotated.errors
     annotations = [visible(a) for _, a in sorted(report.annotated.annotations.items())]
     clock.lap("annotate")

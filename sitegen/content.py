@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
 
 from sitegen.errors import ContentError
+from sitegen.memo import Memo
 from sitegen.model import ENTITY_KINDS, Article, KnowledgeBase, KnownEntity, Site, Topic
 from sitegen.slugs import slugify
 from sitegen.yamlio import load_yaml
@@ -18,9 +20,10 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 MAX_ARTICLE_BYTES = 20_000_000
 
 
-def parse_article(path: Path) -> Article:
-    """One Markdown file with YAML front matter; every problem names the file and line."""
-    raw = path.read_bytes()
+def parse_article(path: Path, raw: bytes | None = None) -> Article:
+    """One Markdown file with YAML front matter (its bytes, when read already); every problem names
+    the file and line."""
+    raw = path.read_bytes() if raw is None else raw
     if len(raw) > MAX_ARTICLE_BYTES:
         raise ContentError(path, 1, f"the file is {len(raw):,} bytes; articles over "
                                     f"{MAX_ARTICLE_BYTES:,} bytes are refused")
@@ -94,14 +97,23 @@ def _front_matter(data: dict[Any, Any], path: Path, lines: list[str], end: int) 
                 title_derived=bool(data.get("title_derived", False)), **optional)
 
 
-def load_articles(site: Site) -> tuple[list[Article], list[ContentError]]:
-    """Every article that parses, sorted by slug, and the errors of those that do not."""
+def load_articles(site: Site, memo: Memo | None = None) -> tuple[list[Article], list[ContentError]]:
+    """Every article that parses, sorted by slug, and the errors of those that do not. With a memo
+    (sitegen.memo), an article is parsed only when its file's bytes are new."""
     articles, errors = [], []
     for path in sorted(site.articles_dir.glob("*.md")):
-        try:
-            articles.append(parse_article(path))
-        except ContentError as exc:
-            errors.append(exc)
+        raw = path.read_bytes()
+        key = (str(path), hashlib.sha256(raw).digest())
+        article = memo.get(key) if memo is not None else None
+        if article is None:
+            try:
+                article = parse_article(path, raw)
+            except ContentError as exc:
+                errors.append(exc)
+                continue
+            if memo is not None:
+                memo.put(key, article)
+        articles.append(article)
     return articles, errors
 
 

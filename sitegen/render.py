@@ -394,15 +394,16 @@ class _RenderJob:
     fingerprints: Fingerprints
     bodies: Bodies | None
 
-    def run(self, todo: list[Page]) -> list[tuple[str, tuple[str, list[str], str]]]:
-        """Draw each page, or link the previous site's file when its inputs are unchanged; what each read."""
-        done = []
+    def run(self, todo: list[Page]) -> list[tuple[str, tuple[str, list[str], str] | None]]:
+        """Draw each page, or link the previous site's file when its inputs are unchanged; what each
+        drawn page read (None for a linked one: its entry in the record stands)."""
+        done: list[tuple[str, tuple[str, list[str], str] | None]] = []
         for page in todo:
             known = self.record.get(page.path)
             if known is not None and self.previous is not None:
                 fingerprint = self.fingerprints.of(page.path, page.template, page.context, known[1])
                 if fingerprint == known[0] and _link(self.previous / page.path, self.out_dir / page.path):
-                    done.append((page.path, (fingerprint, known[1], known[2])))
+                    done.append((page.path, None))  # not sent back: the parent has the record already
                     continue
             log: set[str] = set()
             linker = self.linker.recording(log)
@@ -430,7 +431,7 @@ def _article_parts(page: Page, linker: Linker, bodies: Bodies) -> tuple[dict[str
     return {"body": Markup(cached[0]), "headline": Markup(cached[1])}, key
 
 
-def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, tuple[str, list[str], str]]]:
+def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, tuple[str, list[str], str] | None]]:
     job: _RenderJob = _WORK["job"]
     return job.run(_WORK["pages"][bounds[0]:bounds[1]])
 
@@ -461,7 +462,8 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
     folders = [site.root / site.templates_dir, Path(__file__).parent / "templates"]
     fingerprints = Fingerprints(base_fingerprint(site, folders), linker.tables(), digest)
     body_cache = Bodies(bodies, fingerprints) if bodies is not None else None
-    job = _RenderJob(env, site, linker, out_dir, previous, record or {}, fingerprints, body_cache)
+    old_record = record or {}
+    job = _RenderJob(env, site, linker, out_dir, previous, old_record, fingerprints, body_cache)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(all_pages) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
         done = job.run(all_pages)
@@ -474,7 +476,7 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
                 done = [entry for chunk in pool.map(_render_chunk, chunks) for entry in chunk]
         finally:
             _WORK.clear()
-    new_record = dict(done)
+    new_record = {path: entry if entry is not None else old_record[path] for path, entry in done}
     if body_cache is not None:
         body_cache.prune({body for _, _, body in new_record.values() if body})
     return new_record

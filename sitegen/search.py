@@ -160,12 +160,9 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
 
 def _indexes(parts: list[tuple[list[dict[str, Any]], list[dict[str, str]]]], keys: list[str],
              workers: int | None, cache: Path | None, reuse: bool) -> Iterator[str]:
-    """The compact JSON of each index in order: from the cache when there (and `reuse`), else built and cached."""
-    cached: dict[int, str] = {}
-    if cache is not None and reuse:
-        for number, key in enumerate(keys):
-            with contextlib.suppress(OSError):
-                cached[number] = (cache / f"{key}.json").read_text(encoding="utf-8")
+    """The compact JSON of each index in order: from the cache when there (and `reuse`), else built and
+    cached. Cached ones are read one at a time, as they are written: together they are 100 MB of text."""
+    cached = {n for n, key in enumerate(keys) if cache is not None and reuse and (cache / f"{key}.json").exists()}
     missing = [number for number in range(len(parts)) if number not in cached]
     workers = min(len(missing), workers or os.cpu_count() or 1)
     with contextlib.ExitStack() as stack:
@@ -176,7 +173,12 @@ def _indexes(parts: list[tuple[list[dict[str, Any]], list[dict[str, str]]]], key
             made = (_compact_json(*parts[n]) for n in missing)
         for number in range(len(parts)):
             if number in cached:
-                yield cached.pop(number)
+                assert cache is not None
+                try:
+                    text = (cache / f"{keys[number]}.json").read_text(encoding="utf-8")
+                except OSError:  # gone since it was found: built after all
+                    text = _compact_json(*parts[number])
+                yield text
                 continue
             text = next(made)
             if cache is not None:

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import markdown_it
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from sitegen.memo import Memo
 from sitegen.model import Article
 
 BLOCK_SEPARATOR = "\n\n"
@@ -108,12 +110,35 @@ def blocks(article: Article, fast: bool = True) -> Iterator[Block]:
 
 def article_text(article: Article) -> str:
     """Title, dateline and body as plain text, blocks separated by blank lines."""
-    return _plain_text(article.title, article.dateline, article.body)
+    key = (article.title, article.dateline, article.body)
+    text = _TEXTS.get(key)
+    if text is None:
+        if len(_TEXTS) >= MAX_TEXTS:  # a long `sitegen serve` session sees many versions of articles
+            _TEXTS.clear()
+        text = _TEXTS[key] = _plain_text(*key)
+    return text
 
 
-@lru_cache(maxsize=20_000)
+MAX_TEXTS = 50_000
+_TEXTS: dict[tuple[str, str | None, str], str] = {}
+"""Every stage asks for an article's text; parsing its Markdown once per build is enough."""
+
+
+def recall_texts(articles: list[Article], memo: Memo) -> None:
+    """Take the articles' texts from the build's memo (made by an earlier build), or make them and keep
+    them there: making them parses the Markdown of every article that is not plain paragraphs."""
+    for article in articles:
+        key = (article.title, article.dateline, article.body)
+        source = "\0".join((markdown_it.__version__, article.title, article.dateline or "", article.body))
+        digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
+        text = memo.get(digest)
+        if text is None:
+            text = _plain_text(*key)
+            memo.put(digest, text)
+        _TEXTS[key] = text
+
+
 def _plain_text(title: str, dateline: str | None, body: str) -> str:
-    # Every stage asks for it; parsing Markdown once per article and build is enough.
     probe = Article(slug="", path=Path(), title=title, published=dt.date.min, body=body, body_line=0,
                     dateline=dateline)
     return BLOCK_SEPARATOR.join(block.text for block in blocks(probe))
