@@ -56,3 +56,24 @@ def test_an_edited_annotation_file_is_parsed_again(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("role: mayor", "role: former mayor\n  by: editor"))
     second = read_annotations(path, Memo(tmp_path / "memo.pickle"))
     assert second is not None and second.entities[0].role == "former mayor" and second.entities[0].by == "editor"
+
+
+def test_texts_recalled_from_the_memo_are_the_texts_of_the_articles(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from sitegen.model import Article
+    from sitegen.text import _plain_text, article_text, recall_texts
+
+    body = "First *paragraph* with [a link](https://example.org).\n\n## A heading\n\nSecond paragraph."
+    article = Article(slug="a", path=tmp_path / "a.md", title="Headline", published=dt.date(2024, 3, 7),
+                      body=body, body_line=5, dateline="KYIV")
+    memo = Memo(tmp_path / "texts.pickle")
+    recall_texts([article], memo)
+    memo.save()
+    expected = _plain_text("Headline", "KYIV", body)
+    assert "[a link]" not in expected and "a link" in expected
+    edited = Article(slug="a", path=tmp_path / "a.md", title="Headline", published=dt.date(2024, 3, 7),
+                     body=body.replace("Second", "Third"), body_line=5, dateline="KYIV")
+    recall_texts([article, edited], Memo(tmp_path / "texts.pickle"))
+    assert article_text(article) == expected
+    assert article_text(edited) == expected.replace("Second", "Third")
