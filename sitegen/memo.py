@@ -89,9 +89,11 @@ class Memo:
         self._changed = True
 
     def save(self) -> None:
-        """Write the entries this build used, unless they are exactly those already kept. Not synced to
-        disk: a file cut short by a crash is a damaged one, and that only means making the results again."""
-        if self.path is None or (not self._changed and len(self._used) == len(self._kept)):
-            return
-        data = pickle.dumps((self.version, self._used), protocol=pickle.HIGHEST_PROTOCOL)
-        atomic_write_bytes(self.path, data, durable=False)
+        """Write the entries this build used, unless they are exactly those already kept, and let go of
+        them all (they are the size of what they hold). Not synced to disk: a file cut short by a crash
+        is a damaged one, and that only means making the results again."""
+        used, changed = self._used, self._changed or len(self._used) != len(self._kept)
+        self._kept, self._used, self._changed = {}, {}, False
+        if self.path is not None and changed:
+            data = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
+            atomic_write_bytes(self.path, data, durable=False)

@@ -7,9 +7,9 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
+    """Write `text` to `path` through a temporary file in the same folder and a rename (see below)."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable)
 
 
 def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
