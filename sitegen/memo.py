@@ -1,10 +1,10 @@
-"""Results kept between builds in one file of the cache folder, for one version of sitegen's code.
+"""Results kept between builds in one file of the cache folder, for one version of the code making them.
 
 A build at 10,000 articles reads 10,000 parsed annotations: as 10,000 small cache files, opening and
 decoding them cost more than anything done with them. One pickle per kind of result loads in a
 fraction of that. The file is written only by sitegen into its own cache folder (whoever can write
-there can as well change the code sitegen runs), and it is dropped whole when sitegen's code changes,
-so nothing in it was made by other code than the code reading it.
+there can as well change the code sitegen runs), and it is dropped whole when the modules that make
+its values change, so nothing in it was made by other code than the code that would make it now.
 """
 
 from __future__ import annotations
