@@ -149,7 +149,7 @@ def load_record(path: Path) -> Record:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         # Pages share most of what they look up (an article is read by its story, its people, ...):
-        # one string per lookup instead of one per mention keeps the record a third of its size.
+        # one string per lookup, not one per page that made it.
         return {page: (entry[0], [sys.intern(d) for d in entry[1]], entry[2]) for page, entry in data.items()}
     except (OSError, ValueError, TypeError, IndexError, AttributeError, KeyError):
         return {}
