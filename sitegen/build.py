@@ -81,11 +81,15 @@ def _up_to_date(site: Site, fingerprint: str) -> bool:
         return False
 
 
-def build(site: Site, *, force: bool = False) -> BuildReport:
+def build(site: Site, *, force: bool = False, keep_model: bool = False) -> BuildReport:
     """Build `site/` from `content/`; bad articles are reported and left out, the rest still build.
 
     When no input changed since the last build (names, sizes and times of every file under content/,
     templates/, the config and sitegen itself), the site on disk is already the result: nothing is done.
+    Articles are annotated in worker processes, so that the language model (a quarter of a gigabyte)
+    never joins the build's own memory, which holds the whole digest; with `keep_model` (`sitegen
+    serve`, which builds again after every edit) a few articles are annotated here and the model stays
+    loaded for the next build.
     """
     report = BuildReport()
     lunr_js = find_lunr(site)
@@ -95,13 +99,13 @@ def build(site: Site, *, force: bool = False) -> BuildReport:
         report.up_to_date = True
         return report
     try:
-        _build(site, report, lunr_js, force)
+        _build(site, report, lunr_js, force, keep_model)
     finally:
         gc.unfreeze()  # what the build kept can go (`sitegen serve` builds again and again in one process)
     return report
 
 
-def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool) -> None:
+def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_model: bool) -> None:
     clock = _Clock(report.timings)
     parsed_articles = Memo(site.cache_dir / "articles.pickle", made_by=ARTICLE_CODE)
     articles, report.errors = load_articles(site, parsed_articles)
@@ -113,10 +117,8 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool) -> None:
     recall_texts(articles, texts)
     texts.save()
     parsed_annotations = Memo(site.cache_dir / "annotations.pickle", made_by=ANNOTATION_FILE_CODE)
-    # Always in worker processes, even for one article: the language model (a quarter of a gigabyte)
-    # then never joins the build's own memory, which holds the whole digest.
     report.annotated = annotate_site(articles, kb, site.annotations_dir, memo=parsed_annotations,
-                                     workers=max(2, os.cpu_count() or 1))
+                                     workers=None if keep_model else max(2, os.cpu_count() or 1))
     parsed_annotations.save()
     report.errors += report.annotated.errors
     annotations = [visible(a) for _, a in sorted(report.annotated.annotations.items())]

@@ -88,7 +88,7 @@ def make_server(site: Site, state: State, host: str = "127.0.0.1", port: int = 8
 def rebuild(root: Path, state: State, log: Callable[[str], None]) -> bool:
     """Rebuild after a change; errors are shown, the last good site keeps being served."""
     try:
-        report = build(load_config(root))
+        report = build(load_config(root), keep_model=True)
     except SitegenError as exc:
         log(f"error: {exc}")
         return False

@@ -41,3 +41,21 @@ def test_processes_and_dask_give_the_same_bytes_as_one_process(tmp_path: Path, n
         assert main(["--root", str(root), "annotate", "--dask-scheduler", cluster.scheduler_address]) == 0
         written = {p.name: p.read_bytes() for p in sorted((root / "content" / "annotations").glob("*.yaml"))}
         assert written == local
+
+
+def test_a_build_annotates_in_workers_unless_it_keeps_the_model(tmp_path: Path, nlp) -> None:
+    from sitegen.annotate import load_pipeline
+    from sitegen.build import build
+
+    root = make_site(tmp_path, with_seeds=False)
+    article = root / "content" / "articles" / "port.md"
+    article.write_text("---\ntitle: Port reopens\npublished: 2024-03-07\n---\n\n"
+                       "Port director Ines Moreau said on Friday: \"We are open again.\"\n")
+    used_here = load_pipeline.cache_info().hits + load_pipeline.cache_info().misses
+    report = build(load_config(root))
+    assert report.annotated and report.annotated.written == ["port"]
+    assert load_pipeline.cache_info().hits + load_pipeline.cache_info().misses == used_here  # in a worker
+    article.write_text(article.read_text().replace("Friday", "Monday"))
+    report = build(load_config(root), keep_model=True)  # as `sitegen serve` builds
+    assert report.annotated and report.annotated.written == ["port"]
+    assert load_pipeline.cache_info().hits + load_pipeline.cache_info().misses > used_here  # here
