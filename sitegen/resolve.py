@@ -9,6 +9,7 @@ places, or a quote; an editor's `story:` always wins.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -125,8 +126,9 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[N
     return {node: repr(nodes[uf.find(i)]) for i, node in enumerate(nodes)}
 
 
-def _entity_pages(articles: dict[str, Article], annotations: list[Annotations],
+def _entity_pages(rank: dict[str, int], annotations: list[Annotations],
                   kb: KnowledgeBase) -> tuple[list[EntityPage], dict[tuple[str, str, str], str]]:
+    """One page per entity; `rank` is each article's place newest first (publication date, then slug)."""
     pairs = [(a.article, e) for a in annotations for e in a.entities]
     keys = merge_entities(pairs, kb)
     groups: dict[str, list[tuple[str, Entity]]] = defaultdict(list)
@@ -146,7 +148,8 @@ def _entity_pages(articles: dict[str, Article], annotations: list[Annotations],
             slug += "-2"
         used.add((kind, slug))
         roles = Counter(entity.role for _, entity in members if entity.role)
-        mentioned = sorted({article for article, _ in members}, key=lambda s: (articles[s].published, s), reverse=True)
+        # Sorting by rank, an integer, orders as (published, slug) newest first does, at a fraction of the cost.
+        mentioned = sorted({article for article, _ in members}, key=rank.__getitem__)
         forms = sorted({f for _, entity in members for f in (entity.name, *entity.mentions)})
         pages.append(EntityPage(slug=slug, name=name, kind=kind, forms=tuple(forms),
                                 roles=tuple(r for r, _ in roles.most_common()), articles=tuple(mentioned),
@@ -295,7 +298,7 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     ordered = sorted(articles, key=lambda a: (a.published, a.slug), reverse=True)
     position = {a.slug: index for index, a in enumerate(ordered)}
     annotations = sorted((a for a in annotations if a.article in by_slug), key=lambda a: position[a.article])
-    pages, page_of = _entity_pages(by_slug, annotations, kb)
+    pages, page_of = _entity_pages(position, annotations, kb)
     quotes = _quotes(by_slug, annotations, page_of)
     entity_sets: dict[str, set[str]] = defaultdict(set)
     for (article, _, _), page in page_of.items():
@@ -377,9 +380,5 @@ def _topic_pages(ordered: list[Article], annotations: list[Annotations], kb: Kno
 def _co_mentions(entity_sets: dict[str, set[str]]) -> Iterable[tuple[str, str, int]]:
     counts: Counter[tuple[str, str]] = Counter()
     for pages in entity_sets.values():
-        people = sorted(p.split("/", 1)[1] for p in pages if p.startswith("person/"))
-        for a in people:
-            for b in people:
-                if a != b:
-                    counts[(a, b)] += 1
+        counts.update(itertools.permutations([p.split("/", 1)[1] for p in pages if p.startswith("person/")], 2))
     return sorted((a, b, n) for (a, b), n in counts.items())
