@@ -13,11 +13,9 @@ when the reader starts searching; the results page names them in its HTML.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
-import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen import search_index
+from sitegen.memo import code_version
 from sitegen.model import Digest
 from sitegen.render import KIND_FOLDER, json_parse_literal, json_parse_script
 from sitegen.storage import atomic_write_text
@@ -48,6 +47,7 @@ FULLTEXT_FIELDS: list[dict[str, Any]] = [
 SNIPPET_CHARS = 160
 FOLDER_OF_KIND = {"story": "stories", "article": "articles", "topic": "topics", **KIND_FOLDER}
 SHARD_SIZE = 1000
+SEARCH_CODE = ("search.py", "search_index.py")
 
 
 def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
@@ -113,15 +113,9 @@ def doc_table(docs: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=1)
-def _code_version() -> str:
-    """The search code itself: a cached index made by other code is not reused."""
-    source = b"".join(Path(module.__file__ or "").read_bytes() for module in (search_index, sys.modules[__name__]))
-    return hashlib.sha256(source).hexdigest()
-
-
 def _key(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
-    data = json.dumps([_code_version(), fields, documents], sort_keys=True, ensure_ascii=False)
+    # The search code itself is part of the key: a cached index made by other code is not reused.
+    data = json.dumps([code_version(SEARCH_CODE), fields, documents], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
 
 
