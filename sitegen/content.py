@@ -103,7 +103,7 @@ def load_articles(site: Site, memo: Memo | None = None) -> tuple[list[Article], 
     articles, errors = [], []
     for path in sorted(site.articles_dir.glob("*.md")):
         raw = path.read_bytes()
-        key = (str(path), hashlib.sha256(raw).digest())
+        key = (str(path), hashlib.sha256(raw).digest()) if memo is not None else None
         article = memo.get(key) if memo is not None else None
         if article is None:
             try:
