@@ -315,8 +315,7 @@ def pages(digest: Digest, site: Site) -> Iterator[Page]:
         yield Page(path, "article.html", {
             "article": article, "annotations": ann,
             "story": linker.stories.get(linker.story_of.get(article.slug, "")),
-            "entities": [(e, linker.page_of.get((article.slug, e.name))) for e in ann.entities],
-        }, computed=("body", "headline"))
+        }, computed=("body", "headline", "entities"))
     quotes_by_speaker: dict[str, list[Any]] = defaultdict(list)
     for quote in digest.quotes:
         if quote.speaker:
@@ -354,12 +353,11 @@ def pages(digest: Digest, site: Site) -> Iterator[Page]:
 
 
 def render_page(env: jinja2.Environment, page: Page, site: Site, linker: Linker,
-                computed: dict[str, Markup] | None = None) -> str:
+                computed: dict[str, Any] | None = None) -> str:
     """One page's HTML (`computed`: its expensive parts, when the caller has them already)."""
     root = relative(page.path, "index.html")[: -len("index.html")]
     if computed is None and page.computed:
-        body, headline = article_html(page.context["article"], page.context["annotations"], linker, page.path)
-        computed = {"body": body, "headline": headline}
+        computed = _article_parts(page, linker, None)[0]
     computed = computed or {}
     context = {**page.context, **computed, "site": site, "digest": linker.digest, "linker": linker,
                "page_path": page.path, "root": root, "KIND_FOLDER": KIND_FOLDER,
@@ -407,8 +405,8 @@ class _RenderJob:
                     continue
             log: set[str] = set()
             linker = self.linker.recording(log)
-            computed, body_key = None, ""  # without a body cache, render_page draws the body itself
-            if page.computed and self.bodies is not None:
+            computed, body_key = None, ""
+            if page.computed:
                 computed, body_key = _article_parts(page, linker, self.bodies)
             write_page(self.out_dir, page.path, render_page(self.env, page, self.site, linker, computed))
             dependencies = sorted(log)
@@ -417,18 +415,26 @@ class _RenderJob:
         return done
 
 
-def _article_parts(page: Page, linker: Linker, bodies: Bodies) -> tuple[dict[str, Markup], str]:
-    """Body and headline of an article page, from the body cache when drawn before; the cache key."""
+def _article_parts(page: Page, linker: Linker, bodies: Bodies | None) -> tuple[dict[str, Any], str]:
+    """What an article page computes where it is drawn: its body and headline (from the body cache when
+    drawn before), and its entities with the page each links to; the body's cache key ("" without one).
+
+    The entities are made here rather than put in the page's context: their links are looked up
+    through the (recording) linker, so the page depends on them, and the context, hashed for every page
+    of every build, stays small (hashing every entity of every article again took 3 s at 10,000)."""
     article, annotations = page.context["article"], page.context["annotations"]
-    # Where each entity links is looked up through the (recording) linker, as drawing it would.
     links = [linker.page_of.get((article.slug, entity.name)) for entity in annotations.entities]
-    key = bodies.key(article, annotations, links, page.path)
-    cached = bodies.get(key)
+    entities = list(zip(annotations.entities, links, strict=True))
+    key, cached = "", None
+    if bodies is not None:
+        key = bodies.key(article, annotations, links, page.path)
+        cached = bodies.get(key)
     if cached is None:
         body, headline = article_html(article, annotations, linker, page.path)
-        bodies.put(key, body, headline)
+        if bodies is not None:
+            bodies.put(key, body, headline)
         cached = (str(body), str(headline))
-    return {"body": Markup(cached[0]), "headline": Markup(cached[1])}, key
+    return {"body": Markup(cached[0]), "headline": Markup(cached[1]), "entities": entities}, key
 
 
 def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, tuple[str, list[str], str] | None]]:
