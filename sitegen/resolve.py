@@ -69,6 +69,7 @@ def _form(text: str) -> str:
     return re.sub(r"['’]s$", "", text.replace(".", "")).casefold().strip()
 
 
+@lru_cache(maxsize=100_000)
 def _translit(name: str) -> str:
     """A spelling key that folds common transliteration variants (yy/iy/y, ii/i, kh/h)."""
     key = unidecode(name).lower()
@@ -87,28 +88,35 @@ def _same_person(a: str, b: str) -> bool:
 NodeKey = tuple[str, str, str]
 
 
-def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[NodeKey, str]:
-    """Map (article, kind, name) to a canonical key shared by every spelling of one entity."""
-    # Nodes are numbered in sorted order, so the smallest number (the root of its set) is also the
-    # smallest node; integers hash and compare much faster than tuples of strings.
-    nodes = sorted({(article, entity.kind, entity.name) for article, entity in pairs})
-    number = {node: i for i, node in enumerate(nodes)}
+def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[NodeKey, int]:
+    """Map (article, kind, name) to a number shared by every spelling of one entity."""
+    # Most articles write an entity as others do: at 10,000 articles, 273,000 mentions carry 13,000
+    # distinct spellings (kind, name, forms). The sets are made over those, and each article's entity
+    # joins the set of its spelling. Spellings are numbered in sorted order and the smallest number is
+    # the root of its set, so the result does not depend on the order of the articles.
+    spellings = sorted({(entity.kind, entity.name, entity.mentions) for _, entity in pairs})
+    number = {spelling: i for i, spelling in enumerate(spellings)}
     uf = _UnionFind()
     by_form: dict[tuple[str, str], int] = {}
-    full_names: dict[str, list[int]] = defaultdict(list)
-    for article, entity in pairs:
-        node = number[(article, entity.kind, entity.name)]
-        uf.find(node)
-        forms = {_form(f) for f in (entity.name, *entity.mentions)}
-        if entity.kind == "person":
+    full_names: dict[str, int] = {}
+    for i, (kind, name, mentions) in enumerate(spellings):
+        uf.find(i)
+        forms = {_form(f) for f in (name, *mentions)}
+        if kind == "person":
             forms = {f for f in forms if " " in f} or forms  # surnames alone do not merge people
-            full_names[entity.name].append(node)
+            full_names.setdefault(name, i)
         for form in forms:
-            key = (entity.kind, form)
+            key = (kind, form)
             if key in by_form:
-                uf.union(node, by_form[key])
+                uf.union(i, by_form[key])
             else:
-                by_form[key] = node
+                by_form[key] = i
+    node_spelling: dict[NodeKey, int] = {}
+    for article, entity in pairs:  # an article naming one entity twice, with different forms
+        spelling = number[(entity.kind, entity.name, entity.mentions)]
+        first = node_spelling.setdefault((article, entity.kind, entity.name), spelling)
+        if first != spelling:
+            uf.union(first, spelling)
     by_first: dict[str, list[str]] = defaultdict(list)  # only names with the same first name can match
     for name in sorted(full_names):
         if " " in name:
@@ -117,13 +125,13 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[N
         for i, a in enumerate(names):
             for b in names[i + 1:]:
                 if _same_person(a, b):
-                    uf.union(full_names[a][0], full_names[b][0])
+                    uf.union(full_names[a], full_names[b])
     for known in kb.entities:
         same = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
                 if (known.kind or "", _form(f)) in by_form]
-        for node in same[1:]:
-            uf.union(same[0], node)
-    return {node: repr(nodes[uf.find(i)]) for i, node in enumerate(nodes)}
+        for spelling in same[1:]:
+            uf.union(same[0], spelling)
+    return {node: uf.find(spelling) for node, spelling in node_spelling.items()}
 
 
 def _entity_pages(rank: dict[str, int], annotations: list[Annotations],
@@ -131,7 +139,7 @@ def _entity_pages(rank: dict[str, int], annotations: list[Annotations],
     """One page per entity; `rank` is each article's place newest first (publication date, then slug)."""
     pairs = [(a.article, e) for a in annotations for e in a.entities]
     keys = merge_entities(pairs, kb)
-    groups: dict[str, list[tuple[str, Entity]]] = defaultdict(list)
+    groups: dict[int, list[tuple[str, Entity]]] = defaultdict(list)
     for article, entity in pairs:
         groups[keys[(article, entity.kind, entity.name)]].append((article, entity))
     known = {k.name: k for k in kb.entities}
