@@ -32,7 +32,7 @@ MARKER = ".sitegen-site"
 # this code is unchanged.
 ARTICLE_CODE = ("model.py", "yamlio.py", "content.py", "slugs.py")
 TEXT_CODE = ("text.py",)
-ANNOTATION_FILE_CODE = ("model.py", "yamlio.py", "annotate/store.py")
+ANNOTATION_FILE_CODE = ("model.py", "yamlio.py", "annotate/store.py", "annotate/run.py")
 STATIC = Path(__file__).parent / "static"
 LUNR_JS = Path("node_modules/lunr/lunr.js")
 

@@ -59,3 +59,46 @@ def test_a_build_annotates_in_workers_unless_it_keeps_the_model(tmp_path: Path, 
     report = build(load_config(root), keep_model=True)  # as `sitegen serve` builds
     assert report.annotated and report.annotated.written == ["port"]
     assert load_pipeline.cache_info().hits + load_pipeline.cache_info().misses > used_here  # here
+
+
+def test_fresh_annotations_are_read_while_stale_articles_are_annotated(tmp_path: Path, nlp, monkeypatch) -> None:
+    """Workers spend seconds loading the model: the build reads the other articles' files meanwhile."""
+    import dataclasses
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sitegen.annotate import run
+    from sitegen.memo import Memo
+
+    site = load_config(make_site(tmp_path))
+    articles, _ = load_articles(site)
+    kb = load_knowledge_base(site)
+    annotate_site(articles, kb, site.annotations_dir)
+    memo = Memo(tmp_path / "memo.pickle")
+    for path in site.annotations_dir.glob("*.yaml"):  # the memo as a previous build leaves it
+        run.read_annotations(path, memo)
+    memo.save()
+    edited = dataclasses.replace(articles[0], body=articles[0].body + "\n\nShe said nothing more.")
+    reads: list[Path] = []
+    reads_when_annotating: list[int] = []
+    real_read, real_chunk = run.read_annotations, run.annotate_chunk
+
+    def counted_read(path: Path, memo: Memo | None = None):  # type: ignore[no-untyped-def]
+        reads.append(path)
+        return real_read(path, memo)
+
+    def slow_chunk(chunk, kb):  # type: ignore[no-untyped-def]
+        time.sleep(1)  # a worker loading the model
+        reads_when_annotating.append(len(reads))
+        return real_chunk(chunk, kb)
+
+    monkeypatch.setattr(run, "read_annotations", counted_read)
+    monkeypatch.setattr(run, "annotate_chunk", slow_chunk)
+    with ThreadPoolExecutor(1) as pool:
+        report = annotate_site([edited, *articles[1:]], kb, site.annotations_dir,
+                               memo=Memo(tmp_path / "memo.pickle"), executor=pool)
+    assert report.written == [edited.slug]
+    assert sorted(report.fresh) == sorted(a.slug for a in articles[1:])
+    # The four fresh files were read while the stale article waited to be annotated, not before its
+    # work was handed out (it would be 5: every file read first) nor after (0).
+    assert reads_when_annotating == [len(articles) - 1]

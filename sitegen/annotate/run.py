@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,10 @@ def read_annotations(path: Path, memo: Memo | None = None) -> Annotations | None
     key = (path.name, hashlib.sha256(raw).digest()) if memo is not None else None
     if memo is not None and (known := memo.get(key)) is not None:
         return cast(Annotations, known)
+    return _parse(path, raw, key, memo)
+
+
+def _parse(path: Path, raw: bytes, key: tuple[str, bytes] | None, memo: Memo | None) -> Annotations:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -60,40 +65,72 @@ def read_annotations(path: Path, memo: Memo | None = None) -> Annotations | None
     annotations = from_yaml(text, path)
     if memo is not None:
         memo.put(key, annotations)
+        memo.put(("made from", key), annotations.text_sha256)
     return annotations
 
 
-def is_stale(article: Article, previous: Annotations | None) -> bool:
-    """True when the article's text differs from what its annotation file was made from."""
-    return previous is None or previous.text_sha256 != text_sha256(article_text(article))
+def _made_from(path: Path, memo: Memo | None) -> tuple[str | None, Annotations | None]:
+    """The hash of the text the annotation file at `path` was made from (None when there is no file),
+    and the file parsed when it had to be. With a memo, the hash alone is unpickled: deciding which
+    articles are stale does not wait for 10,000 parsed files."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, None
+    key = (path.name, hashlib.sha256(raw).digest()) if memo is not None else None
+    if memo is not None and (known := memo.get(("made from", key))) is not None:
+        return cast(str, known), None
+    annotations = _parse(path, raw, key, memo)
+    return annotations.text_sha256, annotations
 
 
 def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: Path, *,
                   force: bool = False, memo: Memo | None = None, workers: int | None = None,
                   executor: Executor | None = None) -> AnnotateReport:
     """Annotate every article that is new or changed (all of them with `force`); `memo` keeps the parsed
-    annotation files between builds."""
+    annotation files between builds.
+
+    Which articles are stale is decided first; while they are annotated (elsewhere: on worker
+    processes, which spend seconds loading the language model), the annotations of the others are read.
+    """
     report = AnnotateReport()
-    todo: list[tuple[Article, Annotations | None]] = []
+    todo: list[Article] = []
+    fresh: list[tuple[Article, Annotations | None]] = []
     for article in articles:
-        path = annotation_path(annotations_dir, article.slug)
         try:
-            previous = read_annotations(path, memo)
+            made_from, parsed = _made_from(annotation_path(annotations_dir, article.slug), memo)
         except ContentError as exc:
             report.errors.append(exc)
             continue
-        if force or previous is None or is_stale(article, previous):
-            todo.append((article, previous))
+        if force or made_from is None or made_from != text_sha256(article_text(article)):
+            todo.append(article)
         else:
-            report.fresh.append(article.slug)
-            report.annotations[article.slug] = previous
+            fresh.append((article, parsed))
+
+    def read_fresh() -> None:
+        for article, parsed in fresh:
+            try:
+                annotations = parsed or read_annotations(annotation_path(annotations_dir, article.slug), memo)
+            except ContentError as exc:  # changed since it was first read
+                report.errors.append(exc)
+                continue
+            if annotations is not None:
+                report.fresh.append(article.slug)
+                report.annotations[article.slug] = annotations
+
     if not todo:
+        read_fresh()
         return report
-    machine = annotate_many([article for article, _ in todo], kb, workers=workers, executor=executor)
-    for (article, previous), fresh in zip(todo, machine, strict=True):
+    machine = annotate_many(todo, kb, workers=workers, executor=executor, meanwhile=read_fresh)
+    for article, made in zip(todo, machine, strict=True):
+        path = annotation_path(annotations_dir, article.slug)
         text = article_text(article)
-        merged = merge_corrections(fresh, previous, text)
-        write_if_changed(annotation_path(annotations_dir, article.slug), to_yaml(merged, ANNOTATOR_VERSION))
+        try:
+            previous = read_annotations(path, memo)
+        except ContentError:  # unreadable: reported above, and not overwritten
+            continue
+        merged = merge_corrections(made, previous, text)
+        write_if_changed(path, to_yaml(merged, ANNOTATOR_VERSION))
         report.annotations[article.slug] = merged
         report.written.append(article.slug)
         report.words += len(text.split())
@@ -112,15 +149,18 @@ def annotate_chunk(articles: list[Article], kb: KnowledgeBase) -> list[Annotatio
 
 
 def annotate_many(articles: list[Article], kb: KnowledgeBase, *, workers: int | None = None,
-                  executor: Executor | None = None) -> list[Annotations]:
+                  executor: Executor | None = None, meanwhile: Callable[[], None] | None = None) -> list[Annotations]:
     """Machine annotations of `articles`, in order: in this process, on local cores, or on an executor
-    such as a Dask cluster's. Each article is annotated on its own, so the result does not depend on where."""
+    such as a Dask cluster's. Each article is annotated on its own, so the result does not depend on where.
+    `meanwhile` is called once the work is handed out (first, when it is done in this process)."""
     chunks = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
     workers = workers if workers is not None else min(os.cpu_count() or 1, len(chunks))
     progress = tqdm(total=len(articles), desc="annotating", unit="article", disable=not sys.stderr.isatty())
     results: dict[int, list[Annotations]] = {}
     try:
         if executor is None and workers <= 1:
+            if meanwhile is not None:
+                meanwhile()
             for index, chunk in enumerate(chunks):
                 results[index] = annotate_chunk(chunk, kb)
                 progress.update(len(chunk))
@@ -128,6 +168,8 @@ def annotate_many(articles: list[Article], kb: KnowledgeBase, *, workers: int | 
             pool = executor or ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent)
             try:
                 futures = {pool.submit(annotate_chunk, chunk, kb): index for index, chunk in enumerate(chunks)}
+                if meanwhile is not None:
+                    meanwhile()
                 for future in as_completed(futures):
                     results[futures[future]] = future.result()
                     progress.update(len(chunks[futures[future]]))
