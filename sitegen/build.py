@@ -22,7 +22,7 @@ from sitegen.errors import ContentError, SitegenError
 from sitegen.memo import Memo
 from sitegen.model import Article, Digest, Site
 from sitegen.pagecache import load_record, save_record
-from sitegen.render import render_site, write_page
+from sitegen.render import link_or_copy, render_site, write_page
 from sitegen.resolve import link
 from sitegen.search import build_index
 from sitegen.text import recall_texts
@@ -133,8 +133,11 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     record = render_site(digest, site, staging, previous=previous, record=load_record(record_path) if previous else {},
                          bodies=site.cache_dir / "bodies")
     clock.lap("render")
-    for path, text in build_index(digest, cache=site.cache_dir / "search", reuse=not force):
-        write_page(staging, path, text)  # written as made: together they are hundreds of megabytes
+    for path, made in build_index(digest, cache=site.cache_dir / "search", reuse=not force):
+        if isinstance(made, Path):
+            link_or_copy(made, staging / path)  # an index file in the cache, shared with the site
+        else:
+            write_page(staging, path, made)  # written as made: together they are hundreds of megabytes
     files = _extras(digest, site)
     clock.lap("search")
     # The record describes the site it was made with: gone before the swap, the new one written after,

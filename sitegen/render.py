@@ -10,6 +10,7 @@ import math
 import multiprocessing as mp
 import os
 import re
+import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -451,6 +452,13 @@ def _link(old: Path, new: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """`source` (a file nobody changes in place: a new version is a new file) at `target` in a fresh
+    staging folder: linked, or copied where links are not possible (another file system)."""
+    if not _link(source, target):
+        shutil.copyfile(source, target)
 
 
 def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None,

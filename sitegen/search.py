@@ -113,72 +113,77 @@ def doc_table(docs: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def _key(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
+def _key(path: str, fields: list[dict[str, Any]], documents: list[dict[str, str]], shards: int) -> str:
     # The search code itself is part of the key: a cached index made by other code is not reused.
-    data = json.dumps([code_version(SEARCH_CODE), fields, documents], sort_keys=True, ensure_ascii=False)
+    data = json.dumps([code_version(SEARCH_CODE), path, fields, documents, shards], sort_keys=True,
+                      ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
 
 
-def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None,
-                reuse: bool = True) -> Iterator[tuple[str, str]]:
-    """The search files of the site, one (path, JavaScript text) at a time, so that the caller can write
-    each and let it go: together they are a few hundred megabytes at 10,000 articles.
+Part = tuple[str, list[dict[str, Any]], list[dict[str, str]]]
+"""One index file: its path in the site, the fields indexed and the documents."""
 
-    With a cache folder, each index is kept under the hash of what went into it (documents, fields and
-    this code), so a build reuses the full-text shards whose articles did not change: after an edit, one
-    shard is indexed again instead of all of them (`reuse=False` indexes everything and refreshes the
-    cache). The folder is safe to delete.
+
+def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None,
+                reuse: bool = True) -> Iterator[tuple[str, str | Path]]:
+    """The search files of the site, one at a time: (path in the site, JavaScript text), or with a cache
+    (path in the site, the cached file holding the text), for the caller to link or copy. Together they
+    are a few hundred megabytes at 10,000 articles: each is made, written and let go.
+
+    With a cache folder, each index file is kept under the hash of what went into it (documents, fields,
+    its path and this code), so a build reuses the full-text shards whose articles did not change: after
+    an edit, one shard is indexed again instead of all of them, and the others are never read
+    (`reuse=False` indexes everything and refreshes the cache). The folder is safe to delete.
     """
     docs, records, bodies = search_documents(digest)
-    parts = [(DEFAULT_FIELDS, records)] if records else []  # lunr cannot index nothing: null index then
-    parts += [(FULLTEXT_FIELDS, bodies[i:i + SHARD_SIZE]) for i in range(0, len(bodies), SHARD_SIZE)]
-    keys = [_key(fields, documents) for fields, documents in parts]
-    first_shard = 1 if records else 0  # the part number of full-text shard 0
-    shards = len(parts) - first_shard
+    shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
+    parts: list[Part] = [("assets/search-index.js", DEFAULT_FIELDS, records)] if records else []
+    parts += [(f"assets/search-fulltext-{n}.js", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
     yield "assets/search-docs.js", _script("SITEGEN_DOCS", doc_table(docs))
     del docs
-    for number, text in enumerate(_indexes(parts, keys, workers, cache, reuse)):
-        if number < first_shard:
-            yield "assets/search-index.js", (f"window.SITEGEN_SHARDS = {shards};\n"
-                                             f"window.SITEGEN_INDEX = {json_parse_literal(text)};\n")
-        else:
-            shard = number - first_shard
-            yield f"assets/search-fulltext-{shard}.js", (
-                "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
-                f"window.SITEGEN_FULLTEXT[{shard}] = {json_parse_literal(text)};\n")
-    if not records:
-        yield "assets/search-index.js", f"window.SITEGEN_SHARDS = {shards};\nwindow.SITEGEN_INDEX = null;\n"
+    keys = [_key(*part, len(shards)) for part in parts]
+    yield from _index_files(parts, keys, len(shards), workers, cache, reuse)
+    if not records:  # lunr cannot index nothing: a null index
+        yield "assets/search-index.js", f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = null;\n"
     if cache is not None:
         _prune(cache, keep=set(keys))
 
 
-def _indexes(parts: list[tuple[list[dict[str, Any]], list[dict[str, str]]]], keys: list[str],
-             workers: int | None, cache: Path | None, reuse: bool) -> Iterator[str]:
-    """The compact JSON of each index in order: from the cache when there (and `reuse`), else built and
-    cached. Cached ones are read one at a time, as they are written: together they are 100 MB of text."""
-    cached = {n for n, key in enumerate(keys) if cache is not None and reuse and (cache / f"{key}.json").exists()}
-    missing = [number for number in range(len(parts)) if number not in cached]
+def _index_files(parts: list[Part], keys: list[str], shards: int, workers: int | None, cache: Path | None,
+                 reuse: bool) -> Iterator[tuple[str, str | Path]]:
+    """Each index file in order: from the cache when there (and `reuse`), else built (on all local
+    cores) and, with a cache, written there."""
+    cached = {n for n, key in enumerate(keys) if cache is not None and reuse and (cache / f"{key}.js").exists()}
+    missing = [n for n in range(len(parts)) if n not in cached]
     workers = min(len(missing), workers or os.cpu_count() or 1)
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent))
-            made = pool.map(_compact_json, [parts[n][0] for n in missing], [parts[n][1] for n in missing])
+            made = pool.map(_compact_json, [parts[n][1] for n in missing], [parts[n][2] for n in missing])
         else:
-            made = (_compact_json(*parts[n]) for n in missing)
-        for number in range(len(parts)):
+            made = (_compact_json(*parts[n][1:]) for n in missing)
+        for number, (path, _, _) in enumerate(parts):
             if number in cached:
                 assert cache is not None
-                try:
-                    text = (cache / f"{keys[number]}.json").read_text(encoding="utf-8")
-                except OSError:  # gone since it was found: built after all
-                    text = _compact_json(*parts[number])
-                yield text
+                yield path, cache / f"{keys[number]}.js"
                 continue
-            text = next(made)
-            if cache is not None:
-                cache.mkdir(parents=True, exist_ok=True)
-                atomic_write_text(cache / f"{keys[number]}.json", text)
-            yield text
+            text = _index_script(path, next(made), shards)
+            if cache is None:
+                yield path, text
+                continue
+            cache.mkdir(parents=True, exist_ok=True)
+            # Synced: the file goes into the site as it is, so a cut-short one must never be found.
+            atomic_write_text(cache / f"{keys[number]}.js", text)
+            yield path, cache / f"{keys[number]}.js"
+
+
+def _index_script(path: str, index_json: str, shards: int) -> str:
+    """The JavaScript file of one index, as search.js loads it."""
+    if path == "assets/search-index.js":
+        return f"window.SITEGEN_SHARDS = {shards};\nwindow.SITEGEN_INDEX = {json_parse_literal(index_json)};\n"
+    shard = int(path.rsplit("-", 1)[1].removesuffix(".js"))
+    return ("window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
+            f"window.SITEGEN_FULLTEXT[{shard}] = {json_parse_literal(index_json)};\n")
 
 
 def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
@@ -189,7 +194,7 @@ def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]])
 
 def _prune(cache: Path, keep: set[str]) -> None:
     """Drop cached indexes no index of this site uses any more."""
-    for old in cache.glob("*.json"):
+    for old in [*cache.glob("*.js"), *cache.glob("*.json")]:  # .json: cached by earlier versions
         if old.stem not in keep:
             old.unlink(missing_ok=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from lunr import lunr
@@ -65,17 +66,22 @@ def test_cached_shards_are_reused_only_while_their_articles_are_unchanged(built_
     made: list[int] = []
     compact_json = search._compact_json
     monkeypatch.setattr(search, "_compact_json", lambda f, d: made.append(len(d)) or compact_json(f, d))
+    def files(made_files: Iterable[tuple[str, str | Path]]) -> dict[str, str]:
+        """What each file holds, whether given as text or as a file of the cache."""
+        return {path: made if isinstance(made, str) else made.read_text(encoding="utf-8") for path, made in made_files}
+
     digest = _digest(built_site)
     cache = tmp_path / "cache"
-    first = dict(search.build_index(digest, workers=1, cache=cache))
+    first = files(search.build_index(digest, workers=1, cache=cache))
     parts = len(made)
-    assert parts >= 3 and dict(search.build_index(digest, workers=1, cache=cache)) == first and len(made) == parts
+    assert parts >= 3 and files(search.build_index(digest, workers=1, cache=cache)) == first and len(made) == parts
+    assert first == files(search.build_index(digest, workers=1))  # the same files as without a cache
 
     last = digest.articles[-1]
     edited = dataclasses.replace(digest, articles=(*digest.articles[:-1],
                                                    dataclasses.replace(last, body=last.body + "\n\nA new line.")))
     made.clear()
-    from_cache = dict(search.build_index(edited, workers=1, cache=cache))
+    from_cache = files(search.build_index(edited, workers=1, cache=cache))
     assert len(made) == 1  # one shard indexed again; the default index and others reused
-    assert from_cache == dict(search.build_index(edited, workers=1))  # and the same files as without a cache
+    assert from_cache == files(search.build_index(edited, workers=1))
     assert from_cache != first
