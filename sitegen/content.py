@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sitegen.errors import ContentError
 from sitegen.memo import Memo
 from sitegen.model import ENTITY_KINDS, Article, KnowledgeBase, KnownEntity, Site, Topic
 from sitegen.slugs import slugify
+from sitegen.storage import source_key
 from sitegen.yamlio import load_yaml
 
 FRONT_MATTER_KEYS = {"title", "published", "outlet", "source", "source_sha256", "story", "topics",
@@ -103,11 +105,11 @@ def load_articles(site: Site, memo: Memo | None = None) -> tuple[list[Article], 
     articles, errors = [], []
     for path in sorted(site.articles_dir.glob("*.md")):
         raw = path.read_bytes()
-        key = (str(path), hashlib.sha256(raw).digest()) if memo is not None else None
+        key = (str(path), hashlib.sha256(raw).digest())
         article = memo.get(key) if memo is not None else None
         if article is None:
             try:
-                article = parse_article(path, raw)
+                article = replace(parse_article(path, raw), source_key=source_key(*key))
             except ContentError as exc:
                 errors.append(exc)
                 continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -81,6 +81,10 @@ class Article(_Record):
     """Editor's topics, added to the matched ones."""
     title_derived: bool = False
     """True when the headline was made from the first sentence."""
+    source_key: str = field(default="", compare=False, repr=False)
+    """A hash of the file this was read from ("" when made otherwise). Two objects with the same key
+    hold the same values under the same code, so page fingerprints use it instead of hashing the values
+    (sitegen.pagecache); it takes no part in comparisons."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +183,10 @@ class Annotations(_Record):
     """Matched topics, best first."""
     orphans: tuple[str, ...] = ()
     """Editor corrections whose anchor no longer occurs in the text (reported, never dropped)."""
+    source_key: str = field(default="", compare=False, repr=False)
+    """A hash of the file this was read from ("" when made otherwise). Two objects with the same key
+    hold the same values under the same code, so page fingerprints use it instead of hashing the values
+    (sitegen.pagecache); it takes no part in comparisons."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,10 @@ class Fingerprints:
         if dataclasses.is_dataclass(value):
             known = self._objects.get(id(value))
             if known is None:
-                known = self._objects[id(value)] = (value, _sha(repr(value)))
+                # An article or annotations read from a file: that file's key says all the values would.
+                source = getattr(value, "source_key", "")
+                known = self._objects[id(value)] = (value, _sha(type(value).__name__ + source) if source
+                                                    else _sha(repr(value)))
             return known[1]
         return repr(value)
 

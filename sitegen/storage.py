@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -35,3 +36,8 @@ def write_if_changed(path: Path, text: str) -> bool:
         return False
     atomic_write_text(path, text)
     return True
+
+
+def source_key(name: str, digest: bytes) -> str:
+    """What identifies a file's content where it is read: its name and the hash of its bytes."""
+    return hashlib.sha256(name.encode("utf-8", "surrogateescape") + b"\0" + digest).hexdigest()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from sitegen.annotate.run import annotate_site
+from sitegen.annotate.run import annotate_site, annotation_path, read_annotations
 from sitegen.check import check
 from sitegen.config import load_config
 from sitegen.content import load_articles, load_knowledge_base
@@ -32,6 +32,9 @@ def annotate_all(root: Path) -> dict:
     assert not errors
     report = annotate_site(articles, load_knowledge_base(site), site.annotations_dir)
     assert not report.errors
+    for slug, made in report.annotations.items():  # what the build uses is what the file says
+        from_file = read_annotations(annotation_path(site.annotations_dir, slug))
+        assert from_file is not None and made == from_file and made.source_key == from_file.source_key
     return yaml.safe_load((site.annotations_dir / "budget.yaml").read_text())
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -18,7 +18,7 @@ from sitegen.annotate.store import from_yaml, merge_corrections, to_yaml
 from sitegen.errors import ContentError
 from sitegen.memo import Memo
 from sitegen.model import Annotations, Article, KnowledgeBase
-from sitegen.storage import write_if_changed
+from sitegen.storage import source_key, write_if_changed
 from sitegen.text import article_text, text_sha256
 from sitegen.workers import die_with_parent
 
@@ -50,19 +50,19 @@ def read_annotations(path: Path, memo: Memo | None = None) -> Annotations | None
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    key = (path.name, hashlib.sha256(raw).digest()) if memo is not None else None
+    key = (path.name, hashlib.sha256(raw).digest())
     if memo is not None and (known := memo.get(key)) is not None:
         return cast(Annotations, known)
     return _parse(path, raw, key, memo)
 
 
-def _parse(path: Path, raw: bytes, key: tuple[str, bytes] | None, memo: Memo | None) -> Annotations:
+def _parse(path: Path, raw: bytes, key: tuple[str, bytes], memo: Memo | None) -> Annotations:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ContentError(path, line, "not UTF-8 text; save the file as UTF-8") from None
-    annotations = from_yaml(text, path)
+    annotations = replace(from_yaml(text, path), source_key=source_key(*key))
     if memo is not None:
         memo.put(key, annotations)
         memo.put(("made from", key), annotations.text_sha256)
@@ -77,7 +77,7 @@ def _made_from(path: Path, memo: Memo | None) -> tuple[str | None, Annotations |
         raw = path.read_bytes()
     except FileNotFoundError:
         return None, None
-    key = (path.name, hashlib.sha256(raw).digest()) if memo is not None else None
+    key = (path.name, hashlib.sha256(raw).digest())
     if memo is not None and (known := memo.get(("made from", key))) is not None:
         return cast(str, known), None
     annotations = _parse(path, raw, key, memo)
@@ -130,8 +130,12 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
         except ContentError:  # unreadable: reported above, and not overwritten
             continue
         merged = merge_corrections(made, previous, text)
-        write_if_changed(path, to_yaml(merged, ANNOTATOR_VERSION))
-        report.annotations[article.slug] = merged
+        written = to_yaml(merged, ANNOTATOR_VERSION)
+        write_if_changed(path, written)
+        # Keyed as if read from the file it was written to (it reads back as the same values; a property
+        # test checks it): the next build reads that file, and its pages' fingerprints stay the same.
+        source = source_key(path.name, hashlib.sha256(written.encode("utf-8")).digest())
+        report.annotations[article.slug] = replace(merged, source_key=source)
         report.written.append(article.slug)
         report.words += len(text.split())
     return report

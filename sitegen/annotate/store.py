@@ -200,4 +200,5 @@ def visible(annotations: Annotations) -> Annotations:
         quotes=tuple(q for q in annotations.quotes if not q.rejected),
         dates=tuple(d for d in annotations.dates if not d.rejected),
         topics=annotations.topics, orphans=annotations.orphans,
+        source_key=annotations.source_key,  # what readers see follows from the file alone
     )
