@@ -128,7 +128,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     replaced = site.cache_dir / "replaced"
     staging = _staging(site.out, replaced)
     # Unless forced, pages whose inputs did not change are linked from the current site (sitegen.pagecache).
-    record_path = site.cache_dir / "pages.json"
+    record_path = site.cache_dir / "pages.pickle"
     previous = site.out if site.out.exists() and not force else None
     record = render_site(digest, site, staging, previous=previous, record=load_record(record_path) if previous else {},
                          bodies=site.cache_dir / "bodies")

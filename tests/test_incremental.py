@@ -119,3 +119,18 @@ def test_article_bodies_are_cached_by_content_and_pruned(tmp_path: Path, nlp) ->
     second = {p.name for p in bodies.glob("*.json")}
     assert len(second) == 5 and len(first - second) == 1  # the edited body is new; the old one is gone
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+def test_a_damaged_page_record_means_every_page_is_drawn(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    build(load_config(root))
+    before = _inodes(root / "site")
+    record = root / ".sitegen-cache" / "pages.pickle"
+    record.write_bytes(record.read_bytes()[:100])  # cut short, as by a crash
+    articles = sorted((root / "content" / "articles").glob("*.md"))
+    articles[0].write_text(articles[0].read_text().replace("Putin", "Vladimir Putin", 1))
+    build(load_config(root))
+    after = _inodes(root / "site")
+    assert not any(before.get(page) == inode for page, inode in after.items())  # nothing linked from before
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
