@@ -303,9 +303,9 @@ def co_mention_svg(center: str, others: list[tuple[str, str, int]], size: int = 
                   f'aria-label="People mentioned with {html.escape(center, quote=True)}">{"".join(parts)}</svg>')
 
 
-def pages(digest: Digest, site: Site) -> Iterator[Page]:
-    """Every page of the site with its template and context."""
-    linker = Linker(digest)
+def pages(digest: Digest, site: Site, linker: Linker | None = None) -> Iterator[Page]:
+    """Every page of the site with its template and context (`linker`: the digest's, when made already)."""
+    linker = linker or Linker(digest)
     annotations = {a.article: a for a in digest.annotations}
     yield Page("index.html", "index.html", {"stories": digest.stories})
     for story in digest.stories:
@@ -472,7 +472,7 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
     """
     env = environment(site.root / site.templates_dir)
     linker = Linker(digest)
-    all_pages = list(pages(digest, site))
+    all_pages = list(pages(digest, site, linker))
     folders = [site.root / site.templates_dir, Path(__file__).parent / "templates"]
     fingerprints = Fingerprints(base_fingerprint(site, folders), linker.tables(), digest)
     body_cache = Bodies(bodies, fingerprints) if bodies is not None else None
