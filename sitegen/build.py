@@ -19,7 +19,7 @@ from sitegen.annotate.run import AnnotateReport, annotate_site
 from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
-from sitegen.memo import Memo
+from sitegen.memo import Memo, collector_paused
 from sitegen.model import Article, Digest, Site
 from sitegen.pagecache import load_record, save_record
 from sitegen.render import link_or_copy, render_site, write_page
@@ -123,7 +123,10 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     report.errors += report.annotated.errors
     annotations = [visible(a) for _, a in sorted(report.annotated.annotations.items())]
     clock.lap("annotate")
-    digest = link(articles, annotations, kb, site.story_window_days)
+    # Linking makes a million small objects and no garbage cycles: the collector, run again and again
+    # over them as they are made, took a third of the stage (3 of 10 s at 10,000 articles).
+    with collector_paused():
+        digest = link(articles, annotations, kb, site.story_window_days)
     clock.lap("resolve")
     replaced = site.cache_dir / "replaced"
     staging = _staging(site.out, replaced)
