@@ -47,6 +47,7 @@ FULLTEXT_FIELDS: list[dict[str, Any]] = [
 SNIPPET_CHARS = 160
 FOLDER_OF_KIND = {"story": "stories", "article": "articles", "topic": "topics", **KIND_FOLDER}
 SHARD_SIZE = 1000
+DEFAULT_INDEX = "assets/search-index.js"
 SEARCH_CODE = ("search.py", "search_index.py")
 
 
@@ -71,13 +72,9 @@ def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[st
         records.append({"id": ref, "title": title, "outlet": outlet, **fields})
         return ref
 
-    for story in digest.stories:
-        if len(story.articles) < 2:
-            continue  # a one-article story is found through its article
-        ref = add("story", story.title, story.slug, story.published.isoformat(), "",
-                  story.summary)
-        bodies.append({"id": ref, "lead": story.summary})
-    for article in digest.articles:
+    # Oldest first, and before everything else: a new article (the usual change) is added at the end,
+    # so the documents before it keep their refs and the full-text shards that hold them are reused.
+    for article in reversed(digest.articles):
         # The default tier finds an article by headline, outlet and topic; who and where it mentions
         # is found through the entity's own page first, and in the full-text tier.
         entities = article_entities[article.slug]
@@ -86,6 +83,12 @@ def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[st
                   article.outlet or "", lead, topic=" ".join(topics_of[article.slug]))
         bodies.append({"id": ref, "lead": lead, "body": article.body, "person": " ".join(entities["person"]),
                        "organization": " ".join(entities["organization"]), "place": " ".join(entities["place"])})
+    for story in digest.stories:
+        if len(story.articles) < 2:
+            continue  # a one-article story is found through its article
+        ref = add("story", story.title, story.slug, story.published.isoformat(), "",
+                  story.summary)
+        bodies.append({"id": ref, "lead": story.summary})
     for entity in digest.entities:
         add(entity.kind, entity.name, entity.slug, "", "",
             ", ".join(entity.roles) or f"{len(entity.articles)} article(s)",
@@ -113,7 +116,7 @@ def doc_table(docs: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def _key(path: str, fields: list[dict[str, Any]], documents: list[dict[str, str]], shards: int) -> str:
+def _key(path: str, fields: list[dict[str, Any]], documents: list[dict[str, str]], shards: int | None) -> str:
     # The search code itself is part of the key: a cached index made by other code is not reused.
     data = json.dumps([code_version(SEARCH_CODE), path, fields, documents, shards], sort_keys=True,
                       ensure_ascii=False)
@@ -137,14 +140,15 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
     """
     docs, records, bodies = search_documents(digest)
     shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
-    parts: list[Part] = [("assets/search-index.js", DEFAULT_FIELDS, records)] if records else []
+    parts: list[Part] = [(DEFAULT_INDEX, DEFAULT_FIELDS, records)] if records else []
     parts += [(f"assets/search-fulltext-{n}.js", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
     yield "assets/search-docs.js", _script("SITEGEN_DOCS", doc_table(docs))
     del docs
-    keys = [_key(*part, len(shards)) for part in parts]
+    # The default index's file also tells how many full-text shards there are.
+    keys = [_key(*part, len(shards) if part[0] == DEFAULT_INDEX else None) for part in parts]
     yield from _index_files(parts, keys, len(shards), workers, cache, reuse)
     if not records:  # lunr cannot index nothing: a null index
-        yield "assets/search-index.js", f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = null;\n"
+        yield DEFAULT_INDEX, f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = null;\n"
     if cache is not None:
         _prune(cache, keep=set(keys))
 
@@ -179,7 +183,7 @@ def _index_files(parts: list[Part], keys: list[str], shards: int, workers: int |
 
 def _index_script(path: str, index_json: str, shards: int) -> str:
     """The JavaScript file of one index, as search.js loads it."""
-    if path == "assets/search-index.js":
+    if path == DEFAULT_INDEX:
         return f"window.SITEGEN_SHARDS = {shards};\nwindow.SITEGEN_INDEX = {json_parse_literal(index_json)};\n"
     shard = int(path.rsplit("-", 1)[1].removesuffix(".js"))
     return ("window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -67,6 +68,7 @@ def test_cached_shards_are_reused_only_while_their_articles_are_unchanged(built_
     made: list[int] = []
     compact_json = search._compact_json
     monkeypatch.setattr(search, "_compact_json", lambda f, d: made.append(len(d)) or compact_json(f, d))
+
     def files(made_files: Iterable[tuple[str, str | Path]]) -> dict[str, str]:
         """What each file holds, whether given as text or as a file of the cache."""
         return {path: made if isinstance(made, str) else made.read_text(encoding="utf-8") for path, made in made_files}
@@ -86,3 +88,15 @@ def test_cached_shards_are_reused_only_while_their_articles_are_unchanged(built_
     assert len(made) == 1  # one shard indexed again; the default index and others reused
     assert from_cache == files(search.build_index(edited, workers=1))
     assert from_cache != first
+
+    # A new article, the newest (how a digest grows): the shards of the older articles are reused.
+    newest = edited.articles[0]
+    added = dataclasses.replace(edited, articles=(dataclasses.replace(
+        newest, slug="harbour-reopens", title="Harbour reopens", published=newest.published + dt.timedelta(days=1),
+        body="Port director Ines Moreau said the harbour was open again."), *edited.articles))
+    made.clear()
+    after = files(search.build_index(added, workers=1, cache=cache))
+    indexes = [path for path in after if path != "assets/search-docs.js"]
+    older_shards = len(edited.articles) // search.SHARD_SIZE
+    assert older_shards >= 2 and len(made) == len(indexes) - older_shards
+    assert after == files(search.build_index(added, workers=1))
