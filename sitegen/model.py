@@ -184,9 +184,7 @@ class Annotations(_Record):
     orphans: tuple[str, ...] = ()
     """Editor corrections whose anchor no longer occurs in the text (reported, never dropped)."""
     source_key: str = field(default="", compare=False, repr=False)
-    """A hash of the file this was read from ("" when made otherwise). Two objects with the same key
-    hold the same values under the same code, so page fingerprints use it instead of hashing the values
-    (sitegen.pagecache); it takes no part in comparisons."""
+    """As `Article.source_key`: the annotation file's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sitegen import search_index
 from sitegen.memo import code_version
@@ -116,15 +116,19 @@ def doc_table(docs: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def _key(path: str, fields: list[dict[str, Any]], documents: list[dict[str, str]], shards: int | None) -> str:
+class Part(NamedTuple):
+    """One index file: where it goes in the site, the JavaScript before the index, what it indexes."""
+
+    path: str
+    opening: str
+    fields: list[dict[str, Any]]
+    documents: list[dict[str, str]]
+
+
+def _key(part: Part) -> str:
     # The search code itself is part of the key: a cached index made by other code is not reused.
-    data = json.dumps([code_version(SEARCH_CODE), path, fields, documents, shards], sort_keys=True,
-                      ensure_ascii=False)
+    data = json.dumps([code_version(SEARCH_CODE), *part], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
-
-
-Part = tuple[str, list[dict[str, Any]], list[dict[str, str]]]
-"""One index file: its path in the site, the fields indexed and the documents."""
 
 
 def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None,
@@ -134,60 +138,54 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
     are a few hundred megabytes at 10,000 articles: each is made, written and let go.
 
     With a cache folder, each index file is kept under the hash of what went into it (documents, fields,
-    its path and this code), so a build reuses the full-text shards whose articles did not change: after
-    an edit, one shard is indexed again instead of all of them, and the others are never read
-    (`reuse=False` indexes everything and refreshes the cache). The folder is safe to delete.
+    its path, the JavaScript around it and this code), so a build reuses the full-text shards whose
+    articles did not change: after an edit, one shard is indexed again instead of all of them, and the
+    others are never read (`reuse=False` indexes everything and refreshes the cache). The folder is
+    safe to delete.
     """
     docs, records, bodies = search_documents(digest)
     shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
-    parts: list[Part] = [(DEFAULT_INDEX, DEFAULT_FIELDS, records)] if records else []
-    parts += [(f"assets/search-fulltext-{n}.js", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
+    # The default index's file also tells how many full-text shards there are.
+    parts = [Part(DEFAULT_INDEX, f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = ",
+                  DEFAULT_FIELDS, records)] if records else []
+    parts += [Part(f"assets/search-fulltext-{n}.js", "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
+                   f"window.SITEGEN_FULLTEXT[{n}] = ", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
     yield "assets/search-docs.js", _script("SITEGEN_DOCS", doc_table(docs))
     del docs
-    # The default index's file also tells how many full-text shards there are.
-    keys = [_key(*part, len(shards) if part[0] == DEFAULT_INDEX else None) for part in parts]
-    yield from _index_files(parts, keys, len(shards), workers, cache, reuse)
+    keys = [_key(part) for part in parts]
+    yield from _index_files(parts, keys, workers, cache, reuse)
     if not records:  # lunr cannot index nothing: a null index
         yield DEFAULT_INDEX, f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = null;\n"
     if cache is not None:
         _prune(cache, keep=set(keys))
 
 
-def _index_files(parts: list[Part], keys: list[str], shards: int, workers: int | None, cache: Path | None,
+def _index_files(parts: list[Part], keys: list[str], workers: int | None, cache: Path | None,
                  reuse: bool) -> Iterator[tuple[str, str | Path]]:
     """Each index file in order: from the cache when there (and `reuse`), else built (on all local
     cores) and, with a cache, written there."""
     cached = {n for n, key in enumerate(keys) if cache is not None and reuse and (cache / f"{key}.js").exists()}
-    missing = [n for n in range(len(parts)) if n not in cached]
+    missing = [parts[n] for n in range(len(parts)) if n not in cached]
     workers = min(len(missing), workers or os.cpu_count() or 1)
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent))
-            made = pool.map(_compact_json, [parts[n][1] for n in missing], [parts[n][2] for n in missing])
+            made = pool.map(_compact_json, [p.fields for p in missing], [p.documents for p in missing])
         else:
-            made = (_compact_json(*parts[n][1:]) for n in missing)
-        for number, (path, _, _) in enumerate(parts):
+            made = (_compact_json(p.fields, p.documents) for p in missing)
+        for number, part in enumerate(parts):
             if number in cached:
                 assert cache is not None
-                yield path, cache / f"{keys[number]}.js"
+                yield part.path, cache / f"{keys[number]}.js"
                 continue
-            text = _index_script(path, next(made), shards)
+            text = f"{part.opening}{json_parse_literal(next(made))};\n"
             if cache is None:
-                yield path, text
+                yield part.path, text
                 continue
             cache.mkdir(parents=True, exist_ok=True)
             # Synced: the file goes into the site as it is, so a cut-short one must never be found.
             atomic_write_text(cache / f"{keys[number]}.js", text)
-            yield path, cache / f"{keys[number]}.js"
-
-
-def _index_script(path: str, index_json: str, shards: int) -> str:
-    """The JavaScript file of one index, as search.js loads it."""
-    if path == DEFAULT_INDEX:
-        return f"window.SITEGEN_SHARDS = {shards};\nwindow.SITEGEN_INDEX = {json_parse_literal(index_json)};\n"
-    shard = int(path.rsplit("-", 1)[1].removesuffix(".js"))
-    return ("window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
-            f"window.SITEGEN_FULLTEXT[{shard}] = {json_parse_literal(index_json)};\n")
+            yield part.path, cache / f"{keys[number]}.js"
 
 
 def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
