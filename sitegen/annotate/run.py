@@ -94,7 +94,7 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
     processes, which spend seconds loading the language model), the annotations of the others are read.
     """
     report = AnnotateReport()
-    todo: list[Article] = []
+    todo: list[tuple[Article, Annotations | None]] = []  # with the file as parsed, when it had to be
     fresh: list[tuple[Article, Annotations | None]] = []
     for article in articles:
         try:
@@ -103,7 +103,7 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
             report.errors.append(exc)
             continue
         if force or made_from is None or made_from != text_sha256(article_text(article)):
-            todo.append(article)
+            todo.append((article, parsed))
         else:
             fresh.append((article, parsed))
 
@@ -121,12 +121,13 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
     if not todo:
         read_fresh()
         return report
-    machine = annotate_many(todo, kb, workers=workers, executor=executor, meanwhile=read_fresh)
-    for article, made in zip(todo, machine, strict=True):
+    machine = annotate_many([article for article, _ in todo], kb, workers=workers, executor=executor,
+                            meanwhile=read_fresh)
+    for (article, parsed), made in zip(todo, machine, strict=True):
         path = annotation_path(annotations_dir, article.slug)
         text = article_text(article)
         try:
-            previous = read_annotations(path, memo)
+            previous = parsed or read_annotations(path, memo)
         except ContentError:  # unreadable: reported above, and not overwritten
             continue
         merged = merge_corrections(made, previous, text)
