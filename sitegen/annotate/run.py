@@ -50,10 +50,16 @@ def read_annotations(path: Path, memo: Memo | None = None) -> Annotations | None
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    key = (path.name, hashlib.sha256(raw).digest())
+    key = _file_key(path, raw)
     if memo is not None and (known := memo.get(key)) is not None:
         return cast(Annotations, known)
     return _parse(path, raw, key, memo)
+
+
+def _file_key(path: Path, raw: bytes) -> tuple[str, bytes]:
+    """An annotation file's name and content hash: its key in the memo and, through `source_key`, the
+    identity of what it parses to (also given to annotations just written, so both must agree)."""
+    return path.name, hashlib.sha256(raw).digest()
 
 
 def _parse(path: Path, raw: bytes, key: tuple[str, bytes], memo: Memo | None) -> Annotations:
@@ -77,7 +83,7 @@ def _made_from(path: Path, memo: Memo | None) -> tuple[str | None, Annotations |
         raw = path.read_bytes()
     except FileNotFoundError:
         return None, None
-    key = (path.name, hashlib.sha256(raw).digest())
+    key = _file_key(path, raw)
     if memo is not None and (known := memo.get(("made from", key))) is not None:
         return cast(str, known), None
     annotations = _parse(path, raw, key, memo)
@@ -135,8 +141,7 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
         write_if_changed(path, written)
         # Keyed as if read from the file it was written to (it reads back as the same values; a property
         # test checks it): the next build reads that file, and its pages' fingerprints stay the same.
-        source = source_key(path.name, hashlib.sha256(written.encode("utf-8")).digest())
-        report.annotations[article.slug] = replace(merged, source_key=source)
+        report.annotations[article.slug] = replace(merged, source_key=source_key(*_file_key(path, written.encode())))
         report.written.append(article.slug)
         report.words += len(text.split())
     return report
