@@ -83,9 +83,9 @@ def test_fresh_annotations_are_read_while_stale_articles_are_annotated(tmp_path:
     reads_when_annotating: list[int] = []
     real_read, real_chunk = run.read_annotations, run.annotate_chunk
 
-    def counted_read(path: Path, memo: Memo | None = None):  # type: ignore[no-untyped-def]
+    def counted_read(path: Path, memo: Memo | None = None, key=None):  # type: ignore[no-untyped-def]
         reads.append(path)
-        return real_read(path, memo)
+        return real_read(path, memo, key)
 
     def slow_chunk(chunk, kb):  # type: ignore[no-untyped-def]
         time.sleep(1)  # a worker loading the model
@@ -102,3 +102,31 @@ def test_fresh_annotations_are_read_while_stale_articles_are_annotated(tmp_path:
     # The four fresh files were read while the stale article waited to be annotated, not before its
     # work was handed out (it would be 5: every file read first) nor after (0).
     assert reads_when_annotating == [len(articles) - 1]
+
+
+def test_each_annotation_file_is_read_once_when_its_article_is_fresh(tmp_path: Path, nlp, monkeypatch) -> None:
+    """Deciding staleness reads every annotation file; with a memo, its parsed value comes from there
+    under the key of that read, not from a second read of the file."""
+    from sitegen.annotate.run import read_annotations
+    from sitegen.memo import Memo
+
+    site = load_config(make_site(tmp_path))
+    articles, _ = load_articles(site)
+    kb = load_knowledge_base(site)
+    annotate_site(articles, kb, site.annotations_dir)
+    memo = Memo(tmp_path / "memo.pickle")
+    for path in site.annotations_dir.glob("*.yaml"):  # the memo as a previous build leaves it
+        read_annotations(path, memo)
+    memo.save()
+    reads: list[str] = []
+    real_read_bytes = Path.read_bytes
+
+    def counted_read_bytes(path: Path) -> bytes:
+        if path.suffix == ".yaml":
+            reads.append(path.name)
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted_read_bytes)
+    report = annotate_site(articles, kb, site.annotations_dir, memo=Memo(tmp_path / "memo.pickle"))
+    assert not report.written and len(report.annotations) == len(articles)
+    assert sorted(reads) == sorted(f"{a.slug}.yaml" for a in articles)

@@ -20,7 +20,7 @@ from sitegen.memo import Memo
 from sitegen.model import Annotations, Article, KnowledgeBase
 from sitegen.storage import source_key, write_if_changed
 from sitegen.text import article_text, text_sha256
-from sitegen.workers import die_with_parent
+from sitegen.workers import init_worker
 
 
 @dataclass
@@ -40,12 +40,16 @@ def annotation_path(annotations_dir: Path, slug: str) -> Path:
     return annotations_dir / f"{slug}.yaml"
 
 
-def read_annotations(path: Path, memo: Memo | None = None) -> Annotations | None:
+def read_annotations(path: Path, memo: Memo | None = None, key: FileKey | None = None) -> Annotations | None:
     """The annotation file at `path`, or None when there is none.
 
     With a memo (sitegen.memo), what the file parsed to is kept under the file's name and hash: a file
-    an editor changed has a new hash, so it is parsed again.
+    an editor changed has a new hash, so it is parsed again. `key`: the file's key as it was read a
+    moment ago (to decide whether its article is stale); what it parsed to then is taken from the memo
+    without reading the file a second time.
     """
+    if memo is not None and key is not None and (known := memo.get(key)) is not None:
+        return cast(Annotations, known)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -56,13 +60,16 @@ def read_annotations(path: Path, memo: Memo | None = None) -> Annotations | None
     return _parse(path, raw, key, memo)
 
 
-def _file_key(path: Path, raw: bytes) -> tuple[str, bytes]:
+FileKey = tuple[str, bytes]
+
+
+def _file_key(path: Path, raw: bytes) -> FileKey:
     """An annotation file's name and content hash: its key in the memo and, through `source_key`, the
     identity of what it parses to (also given to annotations just written, so both must agree)."""
     return path.name, hashlib.sha256(raw).digest()
 
 
-def _parse(path: Path, raw: bytes, key: tuple[str, bytes], memo: Memo | None) -> Annotations:
+def _parse(path: Path, raw: bytes, key: FileKey, memo: Memo | None) -> Annotations:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -75,19 +82,30 @@ def _parse(path: Path, raw: bytes, key: tuple[str, bytes], memo: Memo | None) ->
     return annotations
 
 
-def _made_from(path: Path, memo: Memo | None) -> tuple[str | None, Annotations | None]:
-    """The hash of the text the annotation file at `path` was made from (None when there is no file),
-    and the file parsed when it had to be. With a memo, the hash alone is unpickled: deciding which
-    articles are stale does not wait for 10,000 parsed files."""
+@dataclass(frozen=True)
+class _Stored:
+    """What an article's annotation file holds, as far as deciding whether the article is stale needs."""
+
+    made_from: str | None
+    """The hash of the text the annotations were made from; None when there is no file."""
+    parsed: Annotations | None = None
+    """The file parsed, when it had to be (no memo, or not in it)."""
+    key: FileKey | None = None
+    """The file's key as read (see read_annotations)."""
+
+
+def _stored(path: Path, memo: Memo | None) -> _Stored:
+    """With a memo, the text hash alone is unpickled: deciding which articles are stale does not wait
+    for 10,000 parsed files."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return None, None
+        return _Stored(None)
     key = _file_key(path, raw)
     if memo is not None and (known := memo.get(("made from", key))) is not None:
-        return cast(str, known), None
+        return _Stored(cast(str, known), key=key)
     annotations = _parse(path, raw, key, memo)
-    return annotations.text_sha256, annotations
+    return _Stored(annotations.text_sha256, annotations, key)
 
 
 def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: Path, *,
@@ -100,23 +118,24 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
     processes, which spend seconds loading the language model), the annotations of the others are read.
     """
     report = AnnotateReport()
-    todo: list[tuple[Article, Annotations | None]] = []  # with the file as parsed, when it had to be
-    fresh: list[tuple[Article, Annotations | None]] = []
+    todo: list[tuple[Article, _Stored]] = []
+    fresh: list[tuple[Article, _Stored]] = []
     for article in articles:
         try:
-            made_from, parsed = _made_from(annotation_path(annotations_dir, article.slug), memo)
+            stored = _stored(annotation_path(annotations_dir, article.slug), memo)
         except ContentError as exc:
             report.errors.append(exc)
             continue
-        if force or made_from is None or made_from != text_sha256(article_text(article)):
-            todo.append((article, parsed))
+        if force or stored.made_from is None or stored.made_from != text_sha256(article_text(article)):
+            todo.append((article, stored))
         else:
-            fresh.append((article, parsed))
+            fresh.append((article, stored))
 
     def read_fresh() -> None:
-        for article, parsed in fresh:
+        for article, stored in fresh:
             try:
-                annotations = parsed or read_annotations(annotation_path(annotations_dir, article.slug), memo)
+                annotations = stored.parsed or read_annotations(annotation_path(annotations_dir, article.slug),
+                                                                memo, stored.key)
             except ContentError as exc:  # changed since it was first read
                 report.errors.append(exc)
                 continue
@@ -129,11 +148,13 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
         return report
     machine = annotate_many([article for article, _ in todo], kb, workers=workers, executor=executor,
                             meanwhile=read_fresh)
-    for (article, parsed), made in zip(todo, machine, strict=True):
+    for (article, stored), made in zip(todo, machine, strict=True):
         path = annotation_path(annotations_dir, article.slug)
         text = article_text(article)
         try:
-            previous = parsed or read_annotations(path, memo)
+            # Read again, not taken from `stored`: corrections an editor saved while the article was
+            # being annotated are merged, not overwritten.
+            previous = stored.parsed or read_annotations(path, memo)
         except ContentError:  # unreadable: reported above, and not overwritten
             continue
         merged = merge_corrections(made, previous, text)
@@ -175,7 +196,7 @@ def annotate_many(articles: list[Article], kb: KnowledgeBase, *, workers: int | 
                 results[index] = annotate_chunk(chunk, kb)
                 progress.update(len(chunk))
         else:
-            pool = executor or ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent)
+            pool = executor or ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
             try:
                 futures = {pool.submit(annotate_chunk, chunk, kb): index for index, chunk in enumerate(chunks)}
                 if meanwhile is not None:
