@@ -25,7 +25,7 @@ from sitegen.errors import SitegenError
 from sitegen.model import Annotations, Article, Digest, EntityPage, Site, Story
 from sitegen.pagecache import Bodies, Fingerprints, Record, Recorded, Watched, base_fingerprint
 from sitegen.text import Block, article_text, blocks, inline_pieces
-from sitegen.workers import die_with_parent
+from sitegen.workers import init_worker
 
 KIND_FOLDER = {"person": "people", "organization": "organizations", "place": "places"}
 KIND_TITLE = {"person": "People", "organization": "Organizations", "place": "Places"}
@@ -487,7 +487,7 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
         size = max(50, len(all_pages) // (workers * 8))
         chunks = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
         try:
-            with mp.get_context("fork").Pool(workers, initializer=die_with_parent) as pool:
+            with mp.get_context("fork").Pool(workers, initializer=init_worker) as pool:
                 done = [entry for chunk in pool.map(_render_chunk, chunks) for entry in chunk]
         finally:
             _WORK.clear()

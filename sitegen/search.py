@@ -27,7 +27,7 @@ from sitegen.memo import code_version
 from sitegen.model import Digest
 from sitegen.render import KIND_FOLDER, json_parse_literal, json_parse_script
 from sitegen.storage import atomic_write_text
-from sitegen.workers import die_with_parent
+from sitegen.workers import init_worker
 
 DEFAULT_FIELDS: list[dict[str, Any]] = [
     {"field_name": "title", "boost": 10},
@@ -169,7 +169,7 @@ def _index_files(parts: list[Part], keys: list[str], workers: int | None, cache:
     workers = min(len(missing), workers or os.cpu_count() or 1)
     with contextlib.ExitStack() as stack:
         if workers > 1:
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent))
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, initializer=init_worker))
             made = pool.map(_compact_json, [p.fields for p in missing], [p.documents for p in missing])
         else:
             made = (_compact_json(p.fields, p.documents) for p in missing)
