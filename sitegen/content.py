@@ -103,7 +103,7 @@ def load_articles(site: Site, memo: Memo | None = None) -> tuple[list[Article], 
     """Every article that parses, sorted by slug, and the errors of those that do not. With a memo
     (sitegen.memo), an article is parsed only when its file's bytes are new."""
     articles, errors = [], []
-    for path in sorted(site.articles_dir.glob("*.md")):
+    for path in sorted(site.articles_dir.glob("*.md"), key=lambda path: path.name):  # one folder: names order them
         raw = path.read_bytes()
         key = (str(path), hashlib.sha256(raw).digest())
         article = memo.get(key) if memo is not None else None
