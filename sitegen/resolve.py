@@ -327,7 +327,7 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     topics = _topic_pages(ordered, annotations, kb, story_of)
     return Digest(
         articles=tuple(ordered), annotations=tuple(annotations), entities=tuple(pages),
-        entity_of=tuple(sorted((a, name, page) for (a, _, name), page in page_of.items())),
+        entity_of=tuple(_entity_of(page_of)),
         stories=tuple(stories), topics=tuple(topics), quotes=tuple(quotes),
         events=tuple(events), co_mentions=tuple(_co_mentions(entity_sets)),
     )
@@ -385,8 +385,21 @@ def _topic_pages(ordered: list[Article], annotations: list[Annotations], kb: Kno
     return pages
 
 
+def _entity_of(page_of: dict[NodeKey, str]) -> Iterable[tuple[str, str, str]]:
+    """(article, name, page), sorted. Sorted article by article: 10,000 short lists sort in a fraction
+    of the time of one list of 273,000."""
+    by_article: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for (article, _, name), page in page_of.items():
+        by_article[article].append((article, name, page))
+    return (item for article in sorted(by_article) for item in sorted(by_article[article]))
+
+
 def _co_mentions(entity_sets: dict[str, set[str]]) -> Iterable[tuple[str, str, int]]:
+    """(person, other person, articles naming both), sorted; sorted person by person, as _entity_of."""
     counts: Counter[tuple[str, str]] = Counter()
     for pages in entity_sets.values():
         counts.update(itertools.permutations([p.split("/", 1)[1] for p in pages if p.startswith("person/")], 2))
-    return sorted((a, b, n) for (a, b), n in counts.items())
+    by_person: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for (a, b), n in counts.items():
+        by_person[a].append((a, b, n))
+    return (item for person in sorted(by_person) for item in sorted(by_person[person]))
