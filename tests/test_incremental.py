@@ -50,6 +50,7 @@ def test_incremental_equals_full_after_each_change(tmp_path: Path, nlp) -> None:
     annotation.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     check("annotation corrected")
     assert "Keir Starmer" in (root / "site" / "articles" / f"{articles[1].stem}.html").read_text()
+    assert build(load_config(root)).up_to_date  # recorded from the fingerprint taken before reading
     # 3. A new article added.
     (root / "content" / "articles" / "new-one.md").write_text(
         "---\ntitle: Harbour reopens\npublished: 2025-03-01\n---\n\nPort director Ines Moreau said on Friday: "
