@@ -70,14 +70,7 @@ def test_fresh_annotations_are_read_while_stale_articles_are_annotated(tmp_path:
     from sitegen.annotate import run
     from sitegen.memo import Memo
 
-    site = load_config(make_site(tmp_path))
-    articles, _ = load_articles(site)
-    kb = load_knowledge_base(site)
-    annotate_site(articles, kb, site.annotations_dir)
-    memo = Memo(tmp_path / "memo.pickle")
-    for path in site.annotations_dir.glob("*.yaml"):  # the memo as a previous build leaves it
-        run.read_annotations(path, memo)
-    memo.save()
+    site, articles, kb = annotated_site_and_memo(tmp_path)
     edited = dataclasses.replace(articles[0], body=articles[0].body + "\n\nShe said nothing more.")
     reads: list[Path] = []
     reads_when_annotating: list[int] = []
@@ -107,17 +100,9 @@ def test_fresh_annotations_are_read_while_stale_articles_are_annotated(tmp_path:
 def test_each_annotation_file_is_read_once_when_its_article_is_fresh(tmp_path: Path, nlp, monkeypatch) -> None:
     """Deciding staleness reads every annotation file; with a memo, its parsed value comes from there
     under the key of that read, not from a second read of the file."""
-    from sitegen.annotate.run import read_annotations
     from sitegen.memo import Memo
 
-    site = load_config(make_site(tmp_path))
-    articles, _ = load_articles(site)
-    kb = load_knowledge_base(site)
-    annotate_site(articles, kb, site.annotations_dir)
-    memo = Memo(tmp_path / "memo.pickle")
-    for path in site.annotations_dir.glob("*.yaml"):  # the memo as a previous build leaves it
-        read_annotations(path, memo)
-    memo.save()
+    site, articles, kb = annotated_site_and_memo(tmp_path)
     reads: list[str] = []
     real_read_bytes = Path.read_bytes
 
@@ -130,3 +115,19 @@ def test_each_annotation_file_is_read_once_when_its_article_is_fresh(tmp_path: P
     report = annotate_site(articles, kb, site.annotations_dir, memo=Memo(tmp_path / "memo.pickle"))
     assert not report.written and len(report.annotations) == len(articles)
     assert sorted(reads) == sorted(f"{a.slug}.yaml" for a in articles)
+
+
+def annotated_site_and_memo(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A site annotated, and `memo.pickle` in tmp_path as a previous build leaves it."""
+    from sitegen.annotate.run import read_annotations
+    from sitegen.memo import Memo
+
+    site = load_config(make_site(tmp_path))
+    articles, _ = load_articles(site)
+    kb = load_knowledge_base(site)
+    annotate_site(articles, kb, site.annotations_dir)
+    memo = Memo(tmp_path / "memo.pickle")
+    for path in site.annotations_dir.glob("*.yaml"):
+        read_annotations(path, memo)
+    memo.save()
+    return site, articles, kb
