@@ -110,7 +110,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     clock = _Clock(report.timings)
     # Loading, reading annotations and linking make millions of small objects that stay, and no garbage
     # cycles: the collector, run again and again over them as they are made, took a quarter of these
-    # stages at 10,000 articles (1.6 of 6.4 s reading annotations, 3 of 10 s linking). Each lap collects.
+    # stages at 10,000 articles (1.6 of 6.4 s reading annotations, 3 of 10 s linking). Each lap freezes them.
     with collector_paused():
         parsed_articles = Memo(site.cache_dir / "articles.pickle", made_by=ARTICLE_CODE)
         articles, report.errors = load_articles(site, parsed_articles)
