@@ -12,10 +12,10 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
@@ -86,6 +86,7 @@ def _same_person(a: str, b: str) -> bool:
 
 
 NodeKey = tuple[str, str, str]
+_Row = TypeVar("_Row", tuple[str, str, str], tuple[str, str, int])
 
 
 def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[NodeKey, int]:
@@ -327,7 +328,7 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     topics = _topic_pages(ordered, annotations, kb, story_of)
     return Digest(
         articles=tuple(ordered), annotations=tuple(annotations), entities=tuple(pages),
-        entity_of=tuple(_entity_of(page_of)),
+        entity_of=tuple(_sorted_by_first((a, name, page) for (a, _, name), page in page_of.items())),
         stories=tuple(stories), topics=tuple(topics), quotes=tuple(quotes),
         events=tuple(events), co_mentions=tuple(_co_mentions(entity_sets)),
     )
@@ -385,21 +386,18 @@ def _topic_pages(ordered: list[Article], annotations: list[Annotations], kb: Kno
     return pages
 
 
-def _entity_of(page_of: dict[NodeKey, str]) -> Iterable[tuple[str, str, str]]:
-    """(article, name, page), sorted. Sorted article by article: 10,000 short lists sort in a fraction
-    of the time of one list of 273,000."""
-    by_article: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for (article, _, name), page in page_of.items():
-        by_article[article].append((article, name, page))
-    return (item for article in sorted(by_article) for item in sorted(by_article[article]))
+def _sorted_by_first(items: Iterable[_Row]) -> Iterator[_Row]:
+    """`sorted(items)`, sorted group by group of the same first value: at 10,000 articles, 10,000 short
+    lists sort in a fraction of the time of one list of 273,000 (or 468,000)."""
+    groups: dict[str, list[_Row]] = defaultdict(list)
+    for item in items:
+        groups[item[0]].append(item)
+    return (item for first in sorted(groups) for item in sorted(groups[first]))
 
 
 def _co_mentions(entity_sets: dict[str, set[str]]) -> Iterable[tuple[str, str, int]]:
-    """(person, other person, articles naming both), sorted; sorted person by person, as _entity_of."""
+    """(person, other person, articles naming both), sorted."""
     counts: Counter[tuple[str, str]] = Counter()
     for pages in entity_sets.values():
         counts.update(itertools.permutations([p.split("/", 1)[1] for p in pages if p.startswith("person/")], 2))
-    by_person: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for (a, b), n in counts.items():
-        by_person[a].append((a, b, n))
-    return (item for person in sorted(by_person) for item in sorted(by_person[person]))
+    return _sorted_by_first((a, b, n) for (a, b), n in counts.items())

@@ -146,8 +146,8 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
     docs, records, bodies = search_documents(digest)
     shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
     # The default index's file also tells how many full-text shards there are.
-    parts = [Part(DEFAULT_INDEX, f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = ",
-                  DEFAULT_FIELDS, records)] if records else []
+    default_opening = f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = "
+    parts = [Part(DEFAULT_INDEX, default_opening, DEFAULT_FIELDS, records)] if records else []
     parts += [Part(f"assets/search-fulltext-{n}.js", "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
                    f"window.SITEGEN_FULLTEXT[{n}] = ", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
     yield "assets/search-docs.js", _script("SITEGEN_DOCS", doc_table(docs))
@@ -155,7 +155,7 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
     keys = [_key(part) for part in parts]
     yield from _index_files(parts, keys, workers, cache, reuse)
     if not records:  # lunr cannot index nothing: a null index
-        yield DEFAULT_INDEX, f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = null;\n"
+        yield DEFAULT_INDEX, f"{default_opening}null;\n"
     if cache is not None:
         _prune(cache, keep=set(keys))
 

@@ -152,8 +152,8 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
         path = annotation_path(annotations_dir, article.slug)
         text = article_text(article)
         try:
-            # Read again, not taken from `stored`: corrections an editor saved while the article was
-            # being annotated are merged, not overwritten.
+            # Read again unless it was parsed just now (no memo entry): corrections an editor saved
+            # while the article was being annotated are merged, not overwritten.
             previous = stored.parsed or read_annotations(path, memo)
         except ContentError:  # unreadable: reported above, and not overwritten
             continue
