@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -62,13 +63,32 @@ def find_lunr(site: Site) -> Path:
 
 def input_fingerprint(site: Site, lunr_js: Path) -> str:
     """A hash of every input's name, size and modification time: equal means nothing to do."""
-    roots = [site.root / site.content_dir, site.root / site.templates_dir, Path(__file__).parent]
-    paths = [path for folder in roots if folder.is_dir() for path in sorted(folder.rglob("*"))
-             if path.is_file() and "__pycache__" not in path.parts]
-    paths += [path for path in (site.root / "sitegen.yaml", lunr_js) if path.exists()]
-    entries = [f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}" for path in paths for stat in [path.stat()]]
+    entries: list[str] = []
+    for folder in (site.root / site.content_dir, site.root / site.templates_dir, Path(__file__).parent):
+        entries += sorted(_file_stats(str(folder)))
+    for path in (site.root / "sitegen.yaml", lunr_js):
+        if path.exists():
+            stat = path.stat()
+            entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
     entries.append(repr(site))
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
+def _file_stats(folder: str) -> Iterator[str]:
+    """"path, size, time" of every file under `folder` (none if it is missing). os.scandir, not
+    Path.rglob: this walk decides whether a build has anything to do, and over the 20,000 files of
+    10,000 articles rglob took 0.5-0.8 s, most of a build with nothing to do; scandir takes 0.1 s."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):  # as rglob: a link to a folder is not followed (no loops)
+            if entry.name != "__pycache__":
+                yield from _file_stats(entry.path)
+        elif entry.is_file():
+            stat = entry.stat()
+            yield f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}"
 
 
 def _up_to_date(site: Site, fingerprint: str) -> bool:

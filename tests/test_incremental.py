@@ -3,12 +3,13 @@ byte-identical to a full build from scratch."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import yaml
 
-from sitegen.build import build
+from sitegen.build import build, find_lunr, input_fingerprint
 from sitegen.config import load_config
 
 from .conftest import make_site, tree
@@ -135,3 +136,24 @@ def test_a_damaged_page_record_means_every_page_is_drawn(tmp_path: Path, nlp) ->
     after = _inodes(root / "site")
     assert not any(before.get(page) == inode for page, inode in after.items())  # nothing linked from before
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+def test_input_fingerprint_sees_every_file_under_content_and_templates(tmp_path: Path) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    site = load_config(root)
+    lunr_js = find_lunr(site)
+    nested = root / "templates" / "partials" / "card.html"
+    nested.parent.mkdir(parents=True)
+    nested.write_text("<p>card</p>")
+    before = input_fingerprint(site, lunr_js)
+    assert input_fingerprint(site, lunr_js) == before
+    cache = root / "templates" / "__pycache__" / "x.pyc"  # not an input
+    cache.parent.mkdir()
+    cache.write_bytes(b"\0")
+    assert input_fingerprint(site, lunr_js) == before
+    stat = nested.stat()
+    os.utime(nested, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # saved again, same bytes
+    touched = input_fingerprint(site, lunr_js)
+    assert touched != before
+    (root / "content" / "articles" / "new.md").write_text("---\ntitle: New\npublished: 2025-03-01\n---\n\nText.\n")
+    assert input_fingerprint(site, lunr_js) != touched
