@@ -236,18 +236,21 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
         for other in slugs[1:]:
             uf.union(slugs[0], other)
     free = sorted((a for a in articles if not a.story), key=lambda a: (a.published, a.slug))
-    long_quotes: dict[str, list[tuple[str | None, str]]] = defaultdict(list)
+    long_quotes: dict[str, dict[str | None, list[str]]] = defaultdict(lambda: defaultdict(list))
     for quote in quotes:
         if len(quote.text.split()) >= 5:
-            long_quotes[quote.article].append((quote.speaker, quote.text.casefold()))
+            long_quotes[quote.article][quote.speaker].append(quote.text.casefold())
     # A story covers one development: groups never span more than twice the window, however the
     # links between their articles chain (continuing coverage becomes the next story).
     span = {a.slug: (a.published, a.published) for a in free}
+    day = [a.published.toordinal() for a in free]
+    mentions = [entity_sets[a.slug] for a in free]
     for i, a in enumerate(free):
-        for b in free[i + 1:]:
-            if (b.published - a.published).days > window:
+        for j in range(i + 1, len(free)):
+            if day[j] - day[i] > window:
                 break  # sorted by date: nothing later is within the window either
-            shared = entity_sets[a.slug] & entity_sets[b.slug]
+            b = free[j]
+            shared = mentions[i] & mentions[j]
             if len(shared) < MIN_SHARED_ENTITIES and not (shared and _share_quote(long_quotes[a.slug],
                                                                                    long_quotes[b.slug])):
                 continue
@@ -263,9 +266,12 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     return list(groups.values())
 
 
-def _share_quote(mine: list[tuple[str | None, str]], theirs: list[tuple[str | None, str]]) -> bool:
-    """The same words from the same speaker in both articles."""
-    return any(who == other and fuzz.partial_ratio(x, y) >= VARIANT_SCORE for who, x in mine for other, y in theirs)
+def _share_quote(mine: dict[str | None, list[str]], theirs: dict[str | None, list[str]]) -> bool:
+    """The same words from the same speaker (or both unattributed) in both articles. Quotes are
+    grouped by speaker, so only quotes of a speaker both articles quote are compared: pairing every
+    quote with every other cost a quarter of story grouping at 10,000 articles."""
+    return any(fuzz.partial_ratio(x, y) >= VARIANT_SCORE
+               for who in mine.keys() & theirs.keys() for x in mine[who] for y in theirs[who])
 
 
 def _summary(article: Article) -> str:
