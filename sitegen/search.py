@@ -131,7 +131,37 @@ def _key(part: Part) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
 
 
+class IndexPlan(NamedTuple):
+    """The search files of a site before any index is built: the script of result documents, each
+    index file to build with the key it is kept under in a cache, and the null default index that
+    stands in when there is nothing to index."""
+
+    docs_script: str
+    parts: list[Part]
+    keys: list[str]
+    null_default: str | None
+
+
+def plan_index(digest: Digest) -> IndexPlan:
+    """What `index_files` makes, worked out (cheap next to indexing it)."""
+    docs, records, bodies = search_documents(digest)
+    shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
+    # The default index's file also tells how many full-text shards there are.
+    default_opening = f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = "
+    parts = [Part(DEFAULT_INDEX, default_opening, DEFAULT_FIELDS, records)] if records else []
+    parts += [Part(f"assets/search-fulltext-{n}.js", "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
+                   f"window.SITEGEN_FULLTEXT[{n}] = ", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
+    null_default = None if records else f"{default_opening}null;\n"  # lunr cannot index nothing
+    return IndexPlan(_script("SITEGEN_DOCS", doc_table(docs)), parts, [_key(part) for part in parts], null_default)
+
+
 def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None,
+                reuse: bool = True) -> Iterator[tuple[str, str | Path]]:
+    """The search files of the site (see `index_files`)."""
+    return index_files(plan_index(digest), workers, cache, reuse)
+
+
+def index_files(plan: IndexPlan, workers: int | None = None, cache: Path | None = None,
                 reuse: bool = True) -> Iterator[tuple[str, str | Path]]:
     """The search files of the site, one at a time: (path in the site, JavaScript text), or with a cache
     (path in the site, the cached file holding the text), for the caller to link or copy. Together they
@@ -141,30 +171,36 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
     its path, the JavaScript around it and this code), so a build reuses the full-text shards whose
     articles did not change: after an edit, one shard is indexed again instead of all of them, and the
     others are never read (`reuse=False` indexes everything and refreshes the cache). The folder is
-    safe to delete.
+    safe to delete. `fill_cache` builds the missing ones ahead, in another process if the caller likes.
     """
-    docs, records, bodies = search_documents(digest)
-    shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
-    # The default index's file also tells how many full-text shards there are.
-    default_opening = f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = "
-    parts = [Part(DEFAULT_INDEX, default_opening, DEFAULT_FIELDS, records)] if records else []
-    parts += [Part(f"assets/search-fulltext-{n}.js", "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
-                   f"window.SITEGEN_FULLTEXT[{n}] = ", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
-    yield "assets/search-docs.js", _script("SITEGEN_DOCS", doc_table(docs))
-    del docs
-    keys = [_key(part) for part in parts]
-    yield from _index_files(parts, keys, workers, cache, reuse)
-    if not records:  # lunr cannot index nothing: a null index
-        yield DEFAULT_INDEX, f"{default_opening}null;\n"
+    yield "assets/search-docs.js", plan.docs_script
+    yield from _index_files(plan.parts, plan.keys, workers, cache, reuse)
+    if plan.null_default is not None:
+        yield DEFAULT_INDEX, plan.null_default
     if cache is not None:
-        _prune(cache, keep=set(keys))
+        _prune(cache, keep=set(plan.keys))
+
+
+def fill_cache(plan: IndexPlan, cache: Path, workers: int | None = None, reuse: bool = True) -> None:
+    """Build every index file of `plan` that `cache` does not hold yet (every one, without `reuse`)."""
+    for _ in _index_files(plan.parts, plan.keys, workers, cache, reuse):
+        pass
+
+
+def to_build(plan: IndexPlan, cache: Path | None, reuse: bool = True) -> int:
+    """How many index files of `plan` are not in `cache` (all of them without `reuse`)."""
+    return len(plan.parts) - len(_cached(plan.keys, cache, reuse))
+
+
+def _cached(keys: list[str], cache: Path | None, reuse: bool) -> set[int]:
+    return {n for n, key in enumerate(keys) if cache is not None and reuse and (cache / f"{key}.js").exists()}
 
 
 def _index_files(parts: list[Part], keys: list[str], workers: int | None, cache: Path | None,
                  reuse: bool) -> Iterator[tuple[str, str | Path]]:
     """Each index file in order: from the cache when there (and `reuse`), else built (on all local
     cores) and, with a cache, written there."""
-    cached = {n for n, key in enumerate(keys) if cache is not None and reuse and (cache / f"{key}.js").exists()}
+    cached = _cached(keys, cache, reuse)
     missing = [parts[n] for n in range(len(parts)) if n not in cached]
     workers = min(len(missing), workers or os.cpu_count() or 1)
     with contextlib.ExitStack() as stack:

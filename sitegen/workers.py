@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import multiprocessing as mp
 import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
 
@@ -21,3 +26,36 @@ def init_worker() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+
+
+@contextlib.contextmanager
+def in_background(work: Callable[..., object], *args: Any, **kwargs: Any) -> Iterator[None]:
+    """Run `work(*args, **kwargs)` in a forked process while the body of the `with` runs; wait for it
+    at the end (stop it if the body fails).
+
+    The work must leave what it makes where the caller looks next (files in a cache): nothing comes
+    back, and its failure is not raised here. The caller, finding something missing, makes it itself,
+    and any error is reported then, once, in the build's own words. Where processes cannot be forked
+    the work is left to the caller entirely.
+    """
+    if "fork" not in mp.get_all_start_methods():
+        yield
+        return
+    # Not a daemon: daemons may not start processes, and the work may use a pool of its own.
+    process = mp.get_context("fork").Process(target=_quietly, args=(work, args, kwargs), name="sitegen-background")
+    process.start()
+    try:
+        yield
+    except BaseException:
+        process.terminate()
+        raise
+    finally:
+        process.join()
+
+
+def _quietly(work: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    init_worker()
+    try:
+        work(*args, **kwargs)
+    except BaseException:  # no traceback from here: the caller redoes what is missing and reports
+        sys.exit(1)

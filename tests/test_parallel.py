@@ -1,14 +1,19 @@
-"""Annotation on local processes and on a Dask cluster writes exactly what a one-process run writes."""
+"""Annotation on local processes and on a Dask cluster writes exactly what a one-process run writes;
+work done in the background of a build."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
+
+import pytest
 
 from sitegen.annotate.run import annotate_site
 from sitegen.config import load_config
 from sitegen.content import load_articles, load_knowledge_base
 
-from .conftest import make_site
+from .conftest import make_site, tree
 
 
 def annotated_files(root: Path, **options: object) -> dict[str, bytes]:
@@ -131,3 +136,51 @@ def annotated_site_and_memo(tmp_path: Path):  # type: ignore[no-untyped-def]
         read_annotations(path, memo)
     memo.save()
     return site, articles, kb
+
+
+def _write_when_there(target: Path, flag: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    target.write_text(f"{'after the flag' if flag.exists() else 'no flag'} {os.getpid()}")
+
+
+def test_background_work_runs_in_another_process_while_the_body_runs(tmp_path: Path) -> None:
+    from sitegen.workers import in_background
+
+    target, flag = tmp_path / "made", tmp_path / "flag"
+    with in_background(_write_when_there, target, flag):
+        flag.touch()  # the work waits for this: run before or after the body, it would not see it
+    said, pid = target.read_text().rsplit(" ", 1)  # and it is done when the block ends
+    assert said == "after the flag" and int(pid) != os.getpid()
+
+
+@pytest.mark.parametrize("background_fails", [False, True])
+def test_a_shard_to_index_again_is_indexed_beside_rendering_or_else_after_it(
+        tmp_path: Path, nlp, monkeypatch, capfd, background_fails: bool) -> None:
+    from sitegen import build as build_module
+    from sitegen import search
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)  # one index file to build is fewer than the cores
+    root = make_site(tmp_path)
+    site = load_config(root)
+    build_module.build(site)
+    article = sorted((root / "content" / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text() + "\nNothing more was added.\n")  # its full-text shard only
+    indexed_here: list[int] = []  # the background process's calls are made in its own memory, not here
+    compact_json = search._compact_json
+    monkeypatch.setattr(search, "_compact_json", lambda f, d: indexed_here.append(len(d)) or compact_json(f, d))
+    if background_fails:
+        def failing(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("the background process broke")
+
+        monkeypatch.setattr(build_module, "fill_cache", failing)
+    capfd.readouterr()
+    report = build_module.build(site)
+    assert not report.errors and report.annotated and report.annotated.written == [article.stem]
+    assert len(indexed_here) == (1 if background_fails else 0)
+    assert "Traceback" not in capfd.readouterr().err  # a failure there is not shown: nothing was lost
+    incremental = tree(root / "site")
+    monkeypatch.undo()
+    build_module.build(site, force=True)
+    assert tree(root / "site") == incremental
