@@ -75,7 +75,7 @@ def sitegen(*words: str) -> list[str]:
 
 def timings(output: str) -> dict[str, float]:
     match = re.search(r"timings: (.*)", output)
-    return {k: float(v.rstrip("s")) for k, v in (p.split() for p in match.group(1).split(", "))} if match else {}
+    return {k: float(v.rstrip("s")) for k, v in (p.rsplit(" ", 1) for p in match.group(1).split(", "))} if match else {}
 
 
 def sizes_of(folder: Path, pattern: str) -> tuple[int, int]:
