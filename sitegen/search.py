@@ -231,10 +231,13 @@ def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]])
 
 
 def _prune(cache: Path, keep: set[str]) -> None:
-    """Drop cached indexes no index of this site uses any more."""
+    """Drop cached indexes no index of this site uses any more, and the temporary files of writes cut
+    short (a background indexer stopped because the build failed)."""
     for old in [*cache.glob("*.js"), *cache.glob("*.json")]:  # .json: cached by earlier versions
         if old.stem not in keep:
             old.unlink(missing_ok=True)
+    for unfinished in cache.glob(".*.tmp"):  # sitegen.storage's temporary names; no writer runs now
+        unfinished.unlink(missing_ok=True)
 
 
 def _script(name: str, value: Any) -> str:

@@ -175,9 +175,12 @@ def test_a_shard_to_index_again_is_indexed_beside_rendering_or_else_after_it(
             raise RuntimeError("the background process broke")
 
         monkeypatch.setattr(build_module, "fill_cache", failing)
+    leftover = site.cache_dir / "search" / ".0123abcd.js.x1y2.tmp"  # a write cut short by an earlier build
+    leftover.write_text("window.SITEGEN_FULLTEXT")
     capfd.readouterr()
     report = build_module.build(site)
     assert not report.errors and report.annotated and report.annotated.written == [article.stem]
+    assert not leftover.exists()
     assert len(indexed_here) == (1 if background_fails else 0)
     assert "Traceback" not in capfd.readouterr().err  # a failure there is not shown: nothing was lost
     incremental = tree(root / "site")
