@@ -161,7 +161,7 @@ def test_a_shard_to_index_again_is_indexed_beside_rendering_or_else_after_it(
     from sitegen import build as build_module
     from sitegen import search
 
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)  # one index file to build is fewer than the cores
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)  # more cores than index files to build, on any machine
     root = make_site(tmp_path)
     site = load_config(root)
     build_module.build(site)
