@@ -163,8 +163,9 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     # A few search indexes to build (after an edit, a full-text shard and perhaps the default index) are
     # built into their cache by a process of their own while the pages render. Built afterwards, their
     # few tasks left cores idle: at 10,000 articles, one article edited, render and search took 13-15 s
-    # one after the other, 9.5-12.7 s side by side. Many (--force: 12) are left for a pool after
-    # rendering: beside it, twice as many processes as cores cost a tenth more CPU in all, and more time.
+    # one after the other, 9.5-12.7 s side by side. Much work (--force: 12 files) is left for a pool
+    # after rendering: beside it, twice as many processes as cores cost a tenth more CPU in all, and more
+    # time. "A few" is at most one large file's work per core, whatever the number of small files.
     beside = 0 < to_build(search_plan, search_cache, reuse=not force) <= (os.cpu_count() or 1)
     with in_background(fill_cache, search_plan, search_cache, reuse=not force) if beside else contextlib.nullcontext():
         record = render_site(digest, site, staging, previous=previous,

@@ -125,20 +125,22 @@ class Part(NamedTuple):
     documents: list[dict[str, str]]
 
 
-def _key(part: Part) -> str:
+def _key(part: Part) -> tuple[str, int]:
+    """The key a part is cached under, and the size of what it indexes (a measure of the work)."""
     # The search code itself is part of the key: a cached index made by other code is not reused.
     data = json.dumps([code_version(SEARCH_CODE), *part], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32], len(data)
 
 
 class IndexPlan(NamedTuple):
     """The search files of a site before any index is built: the script of result documents, each
-    index file to build with the key it is kept under in a cache, and the null default index that
-    stands in when there is nothing to index."""
+    index file to build with the key it is kept under in a cache and the size of its input, and the
+    null default index that stands in when there is nothing to index."""
 
     docs_script: str
     parts: list[Part]
     keys: list[str]
+    sizes: list[int]
     null_default: str | None
 
 
@@ -152,7 +154,8 @@ def plan_index(digest: Digest) -> IndexPlan:
     parts += [Part(f"assets/search-fulltext-{n}.js", "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
                    f"window.SITEGEN_FULLTEXT[{n}] = ", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
     null_default = None if records else f"{default_opening}null;\n"  # lunr cannot index nothing
-    return IndexPlan(_script("SITEGEN_DOCS", doc_table(docs)), parts, [_key(part) for part in parts], null_default)
+    keys, sizes = zip(*(_key(part) for part in parts), strict=True) if parts else ((), ())
+    return IndexPlan(_script("SITEGEN_DOCS", doc_table(docs)), parts, list(keys), list(sizes), null_default)
 
 
 def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None,
@@ -187,9 +190,14 @@ def fill_cache(plan: IndexPlan, cache: Path, workers: int | None = None, reuse: 
         pass
 
 
-def to_build(plan: IndexPlan, cache: Path | None, reuse: bool = True) -> int:
-    """How many index files of `plan` are not in `cache` (all of them without `reuse`)."""
-    return len(plan.parts) - len(_cached(plan.keys, cache, reuse))
+def to_build(plan: IndexPlan, cache: Path | None, reuse: bool = True) -> float:
+    """The work of indexing what `cache` does not hold yet (all of it without `reuse`), counted in
+    the largest index files of `plan`: 2.0 is as much input as two of them. Files differ too much
+    for a count of files to say it: after an edit, the default index, a full-text shard of 1,000
+    articles and a shard of a few hundred story summaries (0.07 s to index against 2.2 s) are stale."""
+    cached = _cached(plan.keys, cache, reuse)
+    stale = sum(size for n, size in enumerate(plan.sizes) if n not in cached)
+    return stale / max(plan.sizes) if stale else 0.0
 
 
 def _cached(keys: list[str], cache: Path | None, reuse: bool) -> set[int]:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
 from lunr import lunr
 
 from sitegen import search_index
@@ -100,3 +101,18 @@ def test_cached_shards_are_reused_only_while_their_articles_are_unchanged(built_
     older_shards = len(edited.articles) // search.SHARD_SIZE
     assert older_shards >= 2 and len(made) == len(indexes) - older_shards
     assert after == files(search.build_index(added, workers=1))
+
+
+def test_work_left_to_index_is_counted_in_the_largest_files(built_site: Path, tmp_path: Path, monkeypatch) -> None:
+    from sitegen import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    plan = search.plan_index(_digest(built_site))
+    cache = tmp_path / "cache"
+    assert search.to_build(plan, cache) == pytest.approx(sum(plan.sizes) / max(plan.sizes))
+    search.fill_cache(plan, cache, workers=1)
+    assert search.to_build(plan, cache) == 0 and search.to_build(plan, cache, reuse=False) > 1
+    smallest = min(range(len(plan.parts)), key=plan.sizes.__getitem__)
+    (cache / f"{plan.keys[smallest]}.js").unlink()
+    assert search.to_build(plan, cache) == pytest.approx(plan.sizes[smallest] / max(plan.sizes))
+    assert plan.sizes[smallest] < max(plan.sizes)  # so it weighs less than one file
