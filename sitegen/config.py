@@ -31,7 +31,10 @@ SETTINGS = (
     Setting("templates_dir", str, "Folder of the site's own templates, in front of the defaults."),
     Setting("seeds_dir", str, "Folder of raw articles that `make site` imports when content/ is empty."),
     Setting("story_window_days", int, "Days within which articles may be grouped into one story."),
+    Setting("front_page_stories", int, "How many of the newest stories the front page shows (the rest "
+                                       "are on the pages of their months)."),
 )
+RANGES: dict[str, tuple[int, int]] = {"story_window_days": (0, 60), "front_page_stories": (1, 10_000)}
 PATH_KEYS = {"content_dir", "output_dir", "templates_dir", "seeds_dir"}
 
 
@@ -66,8 +69,8 @@ def _validate(data: dict[str, Any], path: Path) -> dict[str, Any]:
             problems.append(f"{key}: must be {setting.kind.__name__}, got {value!r}")
         elif key in PATH_KEYS and isinstance(value, str):
             values[key] = _relative_path(key, value, problems)
-        elif key == "story_window_days" and isinstance(value, int) and not 0 <= value <= 60:
-            problems.append(f"{key}: must be between 0 and 60, got {value}")
+        elif key in RANGES and isinstance(value, int) and not RANGES[key][0] <= value <= RANGES[key][1]:
+            problems.append(f"{key}: must be between {RANGES[key][0]} and {RANGES[key][1]}, got {value}")
         else:
             values[key] = value
     if problems:

@@ -249,6 +249,8 @@ class Site(_Record):
     """Raw articles that `make site` imports when content/ lacks them."""
     story_window_days: int = 3
     """Articles further apart than this are never grouped into one story automatically."""
+    front_page_stories: int = 30
+    """How many of the newest stories the front page shows; every story is on its month's page."""
 
     @property
     def articles_dir(self) -> Path:

@@ -12,12 +12,14 @@ from sitegen.errors import ConfigError, SitegenError
 
 
 def test_every_bad_key_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "sitegen.yaml").write_text("title: 3\ncolour: blue\noutput_dir: ../elsewhere\nstory_window_days: 99\n")
+    (tmp_path / "sitegen.yaml").write_text("title: 3\ncolour: blue\noutput_dir: ../elsewhere\nstory_window_days: 99\n"
+                                           "front_page_stories: 0\n")
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path)
     assert caught.value.problems == [
-        "colour: unknown key (known keys: base_url, content_dir, output_dir, seeds_dir, story_window_days, "
-        "templates_dir, title)",
+        "colour: unknown key (known keys: base_url, content_dir, front_page_stories, output_dir, seeds_dir, "
+        "story_window_days, templates_dir, title)",
+        "front_page_stories: must be between 1 and 10000, got 0",
         "output_dir: must be a folder inside the site, got '../elsewhere'",
         "story_window_days: must be between 0 and 60, got 99",
         "title: must be str, got 3",

@@ -89,6 +89,28 @@ def test_only_pages_whose_inputs_changed_are_drawn_again(tmp_path: Path, nlp) ->
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
 
 
+def test_a_page_showing_only_a_persons_name_is_not_drawn_again_when_their_other_articles_change(
+        tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root", with_seeds=False)
+    harbour = "---\ntitle: {title}\npublished: {date}\n---\n\nPort director Ines Moreau said on Friday: \"{said}\"\n"
+    articles = root / "content" / "articles"
+    (articles / "harbour.md").write_text(harbour.format(title="Harbour reopens", date="2020-03-01",
+                                                        said="We are open again."))
+    build(load_config(root))
+    story = root / "site" / "stories" / "harbour-reopens.html"
+    assert "Ines Moreau" in story.read_text()
+    before = _inodes(root / "site")
+    # Years later, another story quotes her: her page lists one more article, her name is the same.
+    (articles / "quay.md").write_text(harbour.format(title="New quay opens", date="2023-06-01",
+                                                     said="The quay is finished."))
+    build(load_config(root))
+    after = _inodes(root / "site")
+    assert after["people/ines-moreau.html"] != before["people/ines-moreau.html"]
+    assert after["stories/harbour-reopens.html"] == before["stories/harbour-reopens.html"]
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
 def test_a_template_that_reads_the_whole_digest_is_drawn_again_when_anything_changes(tmp_path: Path, nlp) -> None:
     (tmp_path / "site-root").mkdir()
     root = make_site(tmp_path / "site-root")

@@ -131,3 +131,26 @@ def test_feeds_are_atom_and_their_links_resolve(built_site: Path) -> None:
         assert root.tag == f"{atom}feed" and root.find(f"{atom}title") is not None
         for link in root.iter(f"{atom}link"):
             assert (feed.parent / link.get("href")).resolve().exists(), (feed, link.get("href"))
+
+
+def test_front_page_shows_the_newest_stories_and_each_month_has_a_page_of_all_of_its_own(
+        tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path)
+    with (root / "sitegen.yaml").open("a") as config:
+        config.write("front_page_stories: 1\n")
+    assert not build(load_config(root)).errors
+    site = root / "site"
+
+    def story_links(page: Path) -> list[str]:
+        return re.findall(r'<h2><a href="(?:\.\./)?stories/([^"]+)\.html"', page.read_text())
+
+    everything = sorted(p.stem for p in (site / "stories").glob("*.html"))
+    months = sorted((site / "archive").glob("*.html"), reverse=True)
+    assert len(everything) >= 2 and len(months) >= 2  # the seeds span months
+    on_month_pages = [slug for page in months for slug in story_links(page)]
+    assert sorted(on_month_pages) == everything  # every story once, on the page of its month
+    front = (site / "index.html").read_text()
+    assert story_links(site / "index.html") == story_links(months[0])[:1]  # the newest story
+    assert [f"archive/{p.name}" for p in months] == re.findall(r'href="(archive/[\d-]+\.html)"', front)
+    assert 'rel="next"' in months[0].read_text() and 'rel="prev"' not in months[0].read_text()
+    assert broken_links(site) == []
