@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.errors import ContentError
-from sitegen.memo import Memo
+from sitegen.memo import Memo, file_hash
 from sitegen.model import ENTITY_KINDS, Article, KnowledgeBase, KnownEntity, Site, Topic
 from sitegen.slugs import slugify
 from sitegen.storage import source_key
@@ -104,10 +104,13 @@ def load_articles(site: Site, memo: Memo | None = None) -> tuple[list[Article], 
     (sitegen.memo), an article is parsed only when its file's bytes are new."""
     articles, errors = [], []
     for path in sorted(site.articles_dir.glob("*.md"), key=lambda path: path.name):  # one folder: names order them
-        raw = path.read_bytes()
-        key = (str(path), hashlib.sha256(raw).digest())
+        digest, raw = file_hash(path, memo)
+        key = (str(path), digest)
         article = memo.get(key) if memo is not None else None
         if article is None:
+            if raw is None:  # known by its status, not parsed (it failed last time): read it now
+                raw = path.read_bytes()
+                key = (str(path), hashlib.sha256(raw).digest())
             try:
                 article = replace(parse_article(path, raw), source_key=source_key(*key))
             except ContentError as exc:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
 import pickle
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,8 @@ from typing import Any
 from sitegen.storage import atomic_write_bytes
 
 CODE = Path(__file__).parent
+SETTLED_NS = 2_000_000_000
+"""A file last changed longer ago than this (2 s) has its hash kept under its status (see Memo.file_hash)."""
 
 
 @lru_cache(maxsize=8)
@@ -97,3 +101,25 @@ class Memo:
         if self.path is not None and changed:
             data = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
             atomic_write_bytes(self.path, data, durable=False)
+
+
+def file_hash(path: Path, memo: Memo | None) -> tuple[bytes, bytes | None]:
+    """The SHA-256 of a file's bytes, and the bytes when they had to be read for it (always, without
+    a memo).
+
+    In a memo, the hash is kept under the file's status: size, modification and change times, inode.
+    A write changes the change time, which no program can set, so an unchanged status means unchanged
+    bytes, as the build's own "nothing changed" check already assumes for every input. Reading and
+    hashing the 20,000 files of 10,000 articles took 0.8 s of every build. A file changed in the
+    last two seconds is read every time: a second write in the same tick of the clock could leave
+    its times as they were."""
+    status = os.stat(path)
+    key = ("status", str(path), status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+    known = memo.get(key) if memo is not None else None
+    if isinstance(known, bytes):
+        return known, None
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).digest()
+    if memo is not None and time.time_ns() - status.st_ctime_ns > SETTLED_NS:
+        memo.put(key, digest)
+    return digest, raw

@@ -77,3 +77,36 @@ def test_texts_recalled_from_the_memo_are_the_texts_of_the_articles(tmp_path: Pa
     recall_texts([article, edited], Memo(tmp_path / "texts.pickle"))
     assert article_text(article) == expected
     assert article_text(edited) == expected.replace("Second", "Third")
+
+
+def test_a_settled_file_is_known_by_its_status_and_any_write_makes_it_read_again(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    import hashlib
+    import os
+    import time
+
+    from sitegen import memo as memo_module
+    from sitegen.memo import file_hash
+
+    article = tmp_path / "budget.md"
+    article.write_text("The council met on Monday.")
+    stamp = article.stat().st_mtime_ns
+    assert file_hash(article, None) == (hashlib.sha256(article.read_bytes()).digest(), article.read_bytes())
+    path = tmp_path / "memo.pickle"
+    memo = Memo(path)
+    assert file_hash(article, memo)[1] is not None  # just written: read, and its hash not kept
+    memo.save()
+    assert file_hash(article, Memo(path))[1] is not None
+    monkeypatch.setattr(memo_module, "SETTLED_NS", -10**18)  # as if written long ago
+    memo = Memo(path)
+    digest, _ = file_hash(article, memo)
+    memo.save()
+    memo = Memo(path)
+    assert file_hash(article, memo) == (digest, None)  # known by its status: not read
+    # The same number of bytes, and the modification time set back as it was: the change time moved
+    # (once the file system's clock has ticked; a write within the tick is what SETTLED_NS is for).
+    time.sleep(0.05)
+    article.write_text("The council met on Friday.")
+    os.utime(article, ns=(stamp, stamp))
+    assert file_hash(article, memo) == (hashlib.sha256(b"The council met on Friday.").digest(),
+                                        b"The council met on Friday.")

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from sitegen.annotate import ANNOTATOR_VERSION, annotate_doc, load_pipeline
 from sitegen.annotate.store import from_yaml, merge_corrections, to_yaml
 from sitegen.errors import ContentError
-from sitegen.memo import Memo
+from sitegen.memo import Memo, file_hash
 from sitegen.model import Annotations, Article, KnowledgeBase
 from sitegen.storage import source_key, write_if_changed
 from sitegen.text import article_text, text_sha256
@@ -96,14 +96,17 @@ class _Stored:
 
 def _stored(path: Path, memo: Memo | None) -> _Stored:
     """With a memo, the text hash alone is unpickled: deciding which articles are stale does not wait
-    for 10,000 parsed files."""
+    for 10,000 parsed files (nor, for a file known by its status, read it: sitegen.memo.file_hash)."""
     try:
-        raw = path.read_bytes()
+        digest, raw = file_hash(path, memo)
     except FileNotFoundError:
         return _Stored(None)
-    key = _file_key(path, raw)
+    key = (path.name, digest)  # as _file_key makes it
     if memo is not None and (known := memo.get(("made from", key))) is not None:
         return _Stored(cast(str, known), key=key)
+    if raw is None:  # known by its status, not parsed (it failed last time): read it now
+        raw = path.read_bytes()
+        key = _file_key(path, raw)
     annotations = _parse(path, raw, key, memo)
     return _Stored(annotations.text_sha256, annotations, key)
 
