@@ -24,7 +24,7 @@ from sitegen.storage import atomic_write_bytes
 
 CODE = Path(__file__).parent
 SETTLED_NS = 2_000_000_000
-"""A file last changed longer ago than this (2 s) has its hash kept under its status (see Memo.file_hash)."""
+"""A file last changed longer ago than this (2 s) has its hash kept under its status (see file_hash)."""
 
 
 @lru_cache(maxsize=8)

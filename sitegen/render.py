@@ -103,7 +103,13 @@ class Linker:
         self.digest: Digest | Watched = digest
         self.articles: Mapping[str, Article] = {a.slug: a for a in digest.articles}
         self.entities: Mapping[str, EntityPage] = {f"{e.kind}/{e.slug}": e for e in digest.entities}
-        self.page_of: Mapping[tuple[str, str], str] = {(a, name): page for a, name, page in digest.entity_of}
+        # Where each article's entities link, one table per article: an article page depends on it as a
+        # whole. Looked up name by name, the 273,000 links of 10,000 articles were most of the lookups
+        # every build fingerprints (sitegen.pagecache), each used by one page.
+        links: dict[str, dict[str, str]] = defaultdict(dict)
+        for article, name, page in digest.entity_of:
+            links[article][name] = page
+        self.entity_links: Mapping[str, Mapping[str, str]] = links
         self.story_of: Mapping[str, str] = {a: s.slug for s in digest.stories for a in s.articles}
         self.stories: Mapping[str, Story] = {s.slug: s for s in digest.stories}
         # An entity's name and main role on their own: a page that shows only those does not depend on
@@ -113,7 +119,7 @@ class Linker:
         self.roles: Mapping[str, str] = {key: e.roles[0] if e.roles else "" for key, e in self.entities.items()}
 
     def tables(self) -> dict[str, Mapping[Any, Any]]:
-        return {"articles": self.articles, "entities": self.entities, "page_of": self.page_of,
+        return {"articles": self.articles, "entities": self.entities, "entity_links": self.entity_links,
                 "story_of": self.story_of, "stories": self.stories, "names": self.names, "roles": self.roles}
 
     def recording(self, log: set[str]) -> Linker:
@@ -161,8 +167,9 @@ def _spans(article: Article, annotations: Annotations, text: str, linker: Linker
             value = html.escape(date.value, quote=True)
             spans.append((where[0], where[1], f'<time datetime="{value}" title="{value}">', "</time>"))
     links: dict[str, str] = {}
+    entity_links = linker.entity_links.get(article.slug, {})
     for entity in annotations.entities:
-        key = linker.page_of.get((article.slug, entity.name))
+        key = entity_links.get(entity.name)
         if key:
             href = html.escape(relative(page_path, linker.entity_path(key)), quote=True)
             for form in entity.mentions:
@@ -477,7 +484,8 @@ def _article_parts(page: Page, linker: Linker, bodies: Bodies | None) -> tuple[d
     of every build, stays small (hashing every entity of every article again took 4.5 s of one process at
     10,000 articles)."""
     article, annotations = page.context["article"], page.context["annotations"]
-    links = [linker.page_of.get((article.slug, entity.name)) for entity in annotations.entities]
+    entity_links = linker.entity_links.get(article.slug, {})
+    links = [entity_links.get(entity.name) for entity in annotations.entities]
     entities = list(zip(annotations.entities, links, strict=True))
     # Grouped here: filtering the list by kind in the template (selectattr) was a fifth of drawing the page.
     by_kind: dict[str, list[tuple[Any, str | None]]] = {kind: [] for kind in KIND_FOLDER}
