@@ -109,7 +109,7 @@ class Linker:
         links: dict[str, dict[str, str]] = defaultdict(dict)
         for article, name, page in digest.entity_of:
             links[article][name] = page
-        self.entity_links: Mapping[str, Mapping[str, str]] = links
+        self.entity_links: Mapping[str, Mapping[str, str]] = dict(links)  # not a defaultdict: reading adds nothing
         self.story_of: Mapping[str, str] = {a: s.slug for s in digest.stories for a in s.articles}
         self.stories: Mapping[str, Story] = {s.slug: s for s in digest.stories}
         # An entity's name and main role on their own: a page that shows only those does not depend on
