@@ -26,7 +26,7 @@ from sitegen.model import Article, Digest, Site
 from sitegen.pagecache import load_record, save_record
 from sitegen.render import link_or_copy, render_site, write_page
 from sitegen.resolve import link
-from sitegen.search import fill_cache, index_files, plan_index, to_build
+from sitegen.search import fill_cache, index_files, plan_index, stale_work
 from sitegen.text import recall_texts
 from sitegen.workers import in_background
 
@@ -166,7 +166,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     # one after the other, 9.5-12.7 s side by side. Much work (--force: 12 files) is left for a pool
     # after rendering: beside it, twice as many processes as cores cost a tenth more CPU in all, and more
     # time. "A few" is at most one large file's work per core, whatever the number of small files.
-    beside = 0 < to_build(search_plan, search_cache, reuse=not force) <= (os.cpu_count() or 1)
+    beside = 0 < stale_work(search_plan, search_cache, reuse=not force) <= (os.cpu_count() or 1)
     with in_background(fill_cache, search_plan, search_cache, reuse=not force) if beside else contextlib.nullcontext():
         record = render_site(digest, site, staging, previous=previous,
                              record=load_record(record_path) if previous else {}, bodies=site.cache_dir / "bodies")

@@ -190,7 +190,7 @@ def fill_cache(plan: IndexPlan, cache: Path, workers: int | None = None, reuse: 
         pass
 
 
-def to_build(plan: IndexPlan, cache: Path | None, reuse: bool = True) -> float:
+def stale_work(plan: IndexPlan, cache: Path | None, reuse: bool = True) -> float:
     """The work of indexing what `cache` does not hold yet (all of it without `reuse`), counted in
     the largest index files of `plan`: 2.0 is as much input as two of them. Files differ too much
     for a count of files to say it: after an edit, the default index, a full-text shard of 1,000

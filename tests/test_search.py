@@ -109,10 +109,10 @@ def test_work_left_to_index_is_counted_in_the_largest_files(built_site: Path, tm
     monkeypatch.setattr(search, "SHARD_SIZE", 2)
     plan = search.plan_index(_digest(built_site))
     cache = tmp_path / "cache"
-    assert search.to_build(plan, cache) == pytest.approx(sum(plan.sizes) / max(plan.sizes))
+    assert search.stale_work(plan, cache) == pytest.approx(sum(plan.sizes) / max(plan.sizes))
     search.fill_cache(plan, cache, workers=1)
-    assert search.to_build(plan, cache) == 0 and search.to_build(plan, cache, reuse=False) > 1
+    assert search.stale_work(plan, cache) == 0 and search.stale_work(plan, cache, reuse=False) > 1
     smallest = min(range(len(plan.parts)), key=plan.sizes.__getitem__)
     (cache / f"{plan.keys[smallest]}.js").unlink()
-    assert search.to_build(plan, cache) == pytest.approx(plan.sizes[smallest] / max(plan.sizes))
+    assert search.stale_work(plan, cache) == pytest.approx(plan.sizes[smallest] / max(plan.sizes))
     assert plan.sizes[smallest] < max(plan.sizes)  # so it weighs less than one file
