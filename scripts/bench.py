@@ -28,10 +28,13 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "scripts"))
 
 import corpus  # noqa: E402
+import reference  # noqa: E402
 
 RATE_SAMPLE = 200
+FLOOR_VS_PELICAN = 3.5  # the issue's floor: 3.5 times as fast as Pelican on the same corpus
 TARGETS = {
-    "full build (10,000)": "<= 25 s floor (Hugo 0.168: 11.3 s, Pelican 4.12: 89.7 s)",
+    "full build (10,000)": "<= 25 s floor (the issue's machine: Hugo 0.168 11.3 s, Pelican 4.12 89.7 s); "
+                           "measured here beside sitegen: see the reference rows",
     "peak memory": "< 1 GB",
     "no-op rebuild": "< 2 s",
     "one article edited": "< 3 s (re-annotation included)",
@@ -92,7 +95,17 @@ def mb(n: int) -> str:
 
 
 def annotate_rate(root: Path, sample: int) -> tuple[float, float]:
-    """Words per second annotating `sample` articles with 1 and with 2 processes."""
+    """Words per second annotating `sample` articles with 1 and with 2 processes, measured in a process
+    of its own: the language model loaded here would stay in this process, and every command started
+    after it would inherit its size as its starting peak memory (Linux keeps a process's peak RSS
+    across fork and exec)."""
+    output = subprocess.run([sys.executable, __file__, "--rate-of", str(root), "--rate-sample", str(sample)],
+                            check=True, capture_output=True, text=True).stdout
+    one, two = json.loads(output)
+    return float(one), float(two)
+
+
+def _measure_rate(root: Path, sample: int) -> tuple[float, float]:
     from sitegen.annotate.run import annotate_many
     from sitegen.config import load_config
     from sitegen.content import load_articles, load_knowledge_base
@@ -137,6 +150,31 @@ def browser_search(site: Path, runs: int = 5) -> tuple[float, float, float]:
             context.close()
         browser.close()
     return statistics.median(firsts), max(firsts), further
+
+
+def references(label: str, root: Path, workdir: Path, rows: list[tuple[str, str, str]]) -> None:
+    """Hugo and Pelican (scripts/reference.py) on the same corpus, in this run: the issue's targets are
+    relative to them, and these machines differ by a factor of two from day to day."""
+    try:
+        python = reference.install(workdir / "reference-venv")
+    except (OSError, subprocess.CalledProcessError) as error:
+        rows.append((label, "reference generators", f"not measured: could not install them ({error})"))
+        return
+    sites = workdir / f"reference-{root.name}"
+    if sites.exists():
+        shutil.rmtree(sites)  # the bench's own folder, made by the line below last time
+    # In a process of its own, for the reason given in annotate_rate.
+    subprocess.run([sys.executable, reference.__file__, "--corpus", str(root), "--out", str(sites)], check=True,
+                   capture_output=True)
+    seconds_of = {}
+    for tool, (command, folder) in reference.build_commands(python, sites / "hugo", sites / "pelican").items():
+        seconds, peak, _ = run(command, folder)
+        pages = sum(1 for _ in folder.rglob("*.html")) - sum(1 for _ in folder.glob("layouts/*.html"))
+        seconds_of[tool] = seconds
+        rows.append((label, f"{tool.capitalize()} {reference.VERSIONS[tool]}, same corpus",
+                     f"{seconds:.1f} s wall, {pages:,} pages, peak {peak:,} MB"))
+    rows.append((label, "full build targets, this run", f"floor {seconds_of['pelican'] / FLOOR_VS_PELICAN:.1f} s "
+                 f"(Pelican / {FLOOR_VS_PELICAN}), moonshot {seconds_of['hugo']:.1f} s (Hugo)"))
 
 
 def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool, incremental: bool) -> None:
@@ -191,8 +229,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "sitegen-bench")
-    parser.add_argument("--quick", action="store_true", help="no browser, no annotation rates (CI smoke run)")
+    parser.add_argument("--quick", action="store_true", help="no browser, no annotation rates, no reference "
+                        "generators (CI smoke run)")
+    parser.add_argument("--rate-of", type=Path, help=argparse.SUPPRESS)  # annotate_rate's own process
+    parser.add_argument("--rate-sample", type=int, default=RATE_SAMPLE, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rate_of:
+        print(json.dumps(_measure_rate(args.rate_of, args.rate_sample)))
+        return 0
     rows: list[tuple[str, str, str]] = []
     args.workdir.mkdir(parents=True, exist_ok=True)
     seeds = args.workdir / "seeds"
@@ -215,6 +259,8 @@ def main() -> int:
             one, two = annotate_rate(root, sample=min(size, RATE_SAMPLE))
             rows.append((f"{size:,}", f"annotate (sample of {RATE_SAMPLE})",
                          f"{one:,.0f} words/s on 1 process, {two:,.0f} on 2 ({two / one:.2f}x)"))
+        if not args.quick:  # before the incremental cases change the corpus
+            references(f"{size:,}", root, args.workdir, rows)
         bench(f"{size:,}", root, rows, args.quick, incremental=size == max(args.sizes))
     width = max(len(r[1]) for r in rows)
     print(f"{'corpus':8} {'measure':{width}}  result")
