@@ -31,6 +31,7 @@ import corpus  # noqa: E402
 import reference  # noqa: E402
 
 RATE_SAMPLE = 200
+SPACY_SHARE = 4000 / 4900  # the issue: at least 4,000 words/s where spaCy alone runs 4,900
 FLOOR_VS_PELICAN = 3.5  # the issue's floor: 3.5 times as fast as Pelican on the same corpus
 TARGETS = {
     "full build (10,000)": "<= 25 s floor (the issue's machine: Hugo 0.168 11.3 s, Pelican 4.12 89.7 s); "
@@ -38,7 +39,7 @@ TARGETS = {
     "peak memory": "< 1 GB",
     "no-op rebuild": "< 2 s",
     "one article edited": "< 3 s (re-annotation included)",
-    "annotate words/s per core": ">= 4,000; 2 cores >= 1.8x",
+    "annotate words/s per core": ">= 4,000 (82% of spaCy's 4,900 on the issue's machine); 2 cores >= 1.8x",
     "default index gzip (10,000)": "<= 2 MB",
     "first results": "<= 1 s after opening the page",
     "further query": "< 50 ms",
@@ -94,18 +95,23 @@ def mb(n: int) -> str:
     return f"{n / 1_000_000:.2f} MB"
 
 
-def annotate_rate(root: Path, sample: int) -> tuple[float, float]:
-    """Words per second annotating `sample` articles with 1 and with 2 processes, measured in a process
+def annotate_rate(root: Path, sample: int) -> tuple[float, float, float]:
+    """Words per second annotating `sample` articles with 1 and with 2 processes, and of spaCy's own full
+    pipeline alone on the same texts in 1 process (the issue's 4,000 words/s target is set against
+    spaCy's 4,900 on its machine: the ratio is what a machine of another speed can check), measured in a process
     of its own: the language model loaded here would stay in this process, and every command started
     after it would inherit its size as its starting peak memory (Linux keeps a process's peak RSS
     across fork and exec)."""
     output = subprocess.run([sys.executable, __file__, "--rate-of", str(root), "--rate-sample", str(sample)],
                             check=True, capture_output=True, text=True).stdout
-    one, two = json.loads(output)
-    return float(one), float(two)
+    one, two, spacy_alone = json.loads(output)
+    return float(one), float(two), float(spacy_alone)
 
 
-def _measure_rate(root: Path, sample: int) -> tuple[float, float]:
+def _measure_rate(root: Path, sample: int) -> tuple[float, float, float]:
+    import spacy
+
+    from sitegen.annotate import MODEL
     from sitegen.annotate.run import annotate_many
     from sitegen.config import load_config
     from sitegen.content import load_articles, load_knowledge_base
@@ -121,7 +127,14 @@ def _measure_rate(root: Path, sample: int) -> tuple[float, float]:
         started = time.perf_counter()
         annotate_many(articles, kb, workers=workers)
         rates.append(words / (time.perf_counter() - started))
-    return rates[0], rates[1]
+    nlp = spacy.load(MODEL)  # every component, as the issue's figure
+    texts = [article_text(a) for a in articles]
+    list(nlp.pipe(texts[:4]))
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts):
+        pass
+    rates.append(words / (time.perf_counter() - started))
+    return rates[0], rates[1], rates[2]
 
 
 def browser_search(site: Path, runs: int = 5) -> tuple[float, float, float]:
@@ -256,9 +269,11 @@ def main() -> int:
         rows.append((f"{size:,}", "corpus generated", f"{time.perf_counter() - started:.1f} s (not part of a build)"))
         if not args.quick:
             # Work goes to processes in chunks of 25 articles: 200 gives each of 2 processes 4 chunks.
-            one, two = annotate_rate(root, sample=min(size, RATE_SAMPLE))
+            one, two, spacy_alone = annotate_rate(root, sample=min(size, RATE_SAMPLE))
             rows.append((f"{size:,}", f"annotate (sample of {RATE_SAMPLE})",
-                         f"{one:,.0f} words/s on 1 process, {two:,.0f} on 2 ({two / one:.2f}x)"))
+                         f"{one:,.0f} words/s on 1 process, {two:,.0f} on 2 ({two / one:.2f}x); spaCy's full "
+                         f"pipeline alone {spacy_alone:,.0f} on 1 (ours {one / spacy_alone:.0%} of it; target "
+                         f"{SPACY_SHARE:.0%})"))
         if not args.quick:  # before the incremental cases change the corpus
             references(f"{size:,}", root, args.workdir, rows)
         bench(f"{size:,}", root, rows, args.quick, incremental=size == max(args.sizes))
