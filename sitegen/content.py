@@ -105,12 +105,17 @@ def load_articles(site: Site, memo: Memo | None = None) -> tuple[list[Article], 
     articles, errors = [], []
     for path in sorted(site.articles_dir.glob("*.md"), key=lambda path: path.name):  # one folder: names order them
         digest, raw = file_hash(path, memo)
-        key = (str(path), digest)
+        # Keyed by the file's name, as annotation files are: `--root /abs/site` and `--root .` read the
+        # same files, and with the path as given, switching between them parsed every article again and
+        # drew every page again (their fingerprints follow the key).
+        key = (path.name, digest)
         article = memo.get(key) if memo is not None else None
+        if article is not None and article.path != path:
+            article = replace(article, path=path)  # error messages name the file as this build was given it
         if article is None:
             if raw is None:  # known by its status, not parsed (it failed last time): read it now
                 raw = path.read_bytes()
-                key = (str(path), hashlib.sha256(raw).digest())
+                key = (path.name, hashlib.sha256(raw).digest())
             try:
                 article = replace(parse_article(path, raw), source_key=source_key(*key))
             except ContentError as exc:

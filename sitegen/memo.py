@@ -114,7 +114,8 @@ def file_hash(path: Path, memo: Memo | None) -> tuple[bytes, bytes | None]:
     last two seconds is read every time: a second write in the same tick of the clock could leave
     its times as they were."""
     status = os.stat(path)
-    key = ("status", str(path), status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+    # The file itself (device and inode), not its path as given: `--root .` and `--root /abs` are one site.
+    key = ("status", status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
     known = memo.get(key) if memo is not None else None
     if isinstance(known, bytes):
         return known, None

@@ -145,6 +145,24 @@ def test_article_bodies_are_cached_by_content_and_pruned(tmp_path: Path, nlp) ->
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
 
 
+def test_the_site_named_by_another_path_keeps_its_caches(tmp_path: Path, nlp, monkeypatch) -> None:
+    # `sitegen --root /abs/site build` by a script, `sitegen build` in the folder by an editor: one site.
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root").resolve()
+    build(load_config(root))
+    before = _inodes(root / "site")
+    articles = sorted((root / "content" / "articles").glob("*.md"))
+    articles[0].write_text(articles[0].read_text().replace("Putin", "Vladimir Putin", 1))
+    monkeypatch.chdir(root)
+    build(load_config(Path(".")))
+    after = _inodes(root / "site")
+    drawn = {page for page, inode in after.items() if before.get(page) != inode}
+    linked = set(after) - drawn
+    assert {"search.html", "404.html"} <= linked, sorted(drawn)
+    assert any(page.startswith("articles/") for page in linked), sorted(drawn)  # an article it did not touch
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
 def test_a_damaged_page_record_means_every_page_is_drawn(tmp_path: Path, nlp) -> None:
     (tmp_path / "site-root").mkdir()
     root = make_site(tmp_path / "site-root")
