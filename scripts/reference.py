@@ -25,6 +25,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from sitegen.annotate.run import annotation_path, read_annotations  # noqa: E402
+from sitegen.annotate.store import visible  # noqa: E402
 from sitegen.config import load_config  # noqa: E402
 from sitegen.content import load_articles  # noqa: E402
 from sitegen.model import Article  # noqa: E402
@@ -95,7 +96,8 @@ def _metadata(corpus: Path) -> list[tuple[Article, list[str], list[str]]]:
         raise SystemExit(f"{corpus}: {len(errors)} article(s) failed to load")
     rows = []
     for article in articles:
-        annotations = read_annotations(annotation_path(site.annotations_dir, article.slug))
+        found = read_annotations(annotation_path(site.annotations_dir, article.slug))
+        annotations = visible(found) if found else None  # what sitegen shows: editors' rejections left out
         people = sorted({e.name for e in annotations.entities if e.kind == "person"}) if annotations else []
         topics = [t.name for t in annotations.topics] if annotations else []
         rows.append((article, people, topics))

@@ -23,3 +23,31 @@ def test_bench_smoke_run(tmp_path: Path, nlp) -> None:
         assert expected in measures
     assert "targets:" in result.stdout
     assert "annotated 1 articles" in dict(((c, m), r) for c, m, r in rows)[("100", "one article edited")]
+
+
+def test_reference_sites_carry_each_articles_people_and_topics(built_site: Path, tmp_path: Path) -> None:
+    """The Hugo and Pelican sites the bench builds for its reference figures hold the same articles,
+    with the people and topics of their annotation files as taxonomies."""
+    import tomllib
+
+    import yaml
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import reference
+
+    reference.export(built_site, tmp_path / "hugo", tmp_path / "pelican")
+    articles = sorted((built_site / "content" / "articles").glob("*.md"))
+    assert tomllib.loads(reference.HUGO_CONFIG)["taxonomies"] == {"person": "people", "topic": "topics"}
+    for article in articles:
+        annotation = yaml.safe_load((built_site / "content" / "annotations" / f"{article.stem}.yaml").read_text())
+        people = sorted({p["name"] for p in annotation.get("people") or [] if not p.get("rejected")})
+        topics = [t["name"] for t in annotation.get("topics") or []]
+        hugo = (tmp_path / "hugo" / "content" / "articles" / article.name).read_text()
+        front = tomllib.loads(hugo.split("+++\n")[1])
+        assert (front["slug"], front["people"], front["topics"]) == (article.stem, people, topics)
+        assert people and topics
+        pelican = (tmp_path / "pelican" / "content" / article.name).read_text().split("\n\n", 1)[0]
+        meta = dict(line.split(": ", 1) for line in pelican.splitlines())
+        assert meta["Slug"] == article.stem
+        assert meta["Tags"].split(", ") == [*people, *topics]
+    assert {p.name for p in (tmp_path / "hugo" / "layouts").iterdir()} == {"baseof.html", "single.html", "list.html"}
