@@ -14,12 +14,14 @@ import argparse
 import gzip
 import json
 import os
+import queue
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -165,6 +167,45 @@ def browser_search(site: Path, runs: int = 5) -> tuple[float, float, float]:
     return statistics.median(firsts), max(firsts), further
 
 
+def serve_edits(root: Path, article: Path, edits: int = 3) -> list[float]:
+    """Seconds from saving an edit of `article` to `sitegen serve` reporting its rebuild, for each of
+    `edits` edits in a row (the first also loads the language model into the server: an editor's
+    later edits are the rest). Includes the watcher's 0.3 s debounce."""
+    process = subprocess.Popen([*sitegen("serve", "--port", "0")], cwd=root, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or []], daemon=True).start()
+
+    def wait_for(prefix: str, limit: float = 300) -> str:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line.startswith(("error", "Traceback")):
+                raise SystemExit(f"sitegen serve: {line}")
+            if line.startswith(prefix):
+                return line
+        raise SystemExit(f"sitegen serve: no line starting {prefix!r} in {limit} s")
+
+    seconds = []
+    try:
+        wait_for("serving ")
+        time.sleep(1)  # the watcher starts after the server
+        original = article.read_text()
+        for n in range(edits):
+            started = time.perf_counter()
+            article.write_text(original.replace("\n\n", f"\n\nNothing new was said (edit {n}).\n\n", 1))
+            wait_for("rebuilt ")
+            seconds.append(time.perf_counter() - started)
+            time.sleep(2.5)  # a file is trusted by its status once it is 2 s old (sitegen.memo.file_hash)
+    finally:
+        process.terminate()
+        process.wait()
+    return seconds
+
+
 def references(label: str, root: Path, workdir: Path, rows: list[tuple[str, str, str]]) -> None:
     """Hugo and Pelican (scripts/reference.py) on the same corpus, in this run: the issue's targets are
     relative to them, and these machines differ by a factor of two from day to day."""
@@ -236,6 +277,9 @@ def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool,
             "Friday: \"The quay is finished.\"\n")
         seconds, _, _ = run(sitegen("build", "--timings"), root)
         rows.append((label, "the newest article added", f"{seconds:.1f} s"))
+        first, *later = serve_edits(root, article)
+        rows.append((label, "edits under sitegen serve", f"{', '.join(f'{s:.1f}' for s in later)} s from saving the "
+                     f"file to the rebuilt site (the first, which loads the language model: {first:.1f} s)"))
 
 
 def main() -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import sys
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -87,6 +88,7 @@ def make_server(site: Site, state: State, host: str = "127.0.0.1", port: int = 8
 
 def rebuild(root: Path, state: State, log: Callable[[str], None]) -> bool:
     """Rebuild after a change; errors are shown, the last good site keeps being served."""
+    started = time.perf_counter()
     try:
         report = build(load_config(root), keep_model=True)
     except SitegenError as exc:
@@ -95,7 +97,8 @@ def rebuild(root: Path, state: State, log: Callable[[str], None]) -> bool:
     for error in report.errors:
         log(f"error: {error}")
     state.bump()
-    log(f"rebuilt {report.pages} pages")
+    seconds = time.perf_counter() - started
+    log("site is up to date" if report.up_to_date else f"rebuilt {report.pages} pages in {seconds:.1f} s")
     return True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import urllib.error
@@ -41,7 +42,8 @@ def test_serves_the_site_only_and_rebuilds_on_change(tmp_path: Path, nlp) -> Non
     assert server.server_address[0] == "127.0.0.1"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
-    threading.Thread(target=watch, args=(root, site, state, stop, print), daemon=True).start()
+    logged: list[str] = []
+    threading.Thread(target=watch, args=(root, site, state, stop, logged.append), daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         status, body = get(base + "/articles/one.html")
@@ -55,6 +57,7 @@ def test_serves_the_site_only_and_rebuilds_on_change(tmp_path: Path, nlp) -> Non
         while time.monotonic() < deadline and get(base + VERSION_PATH)[1] == b"1":
             time.sleep(0.2)
         assert b"Second title" in get(base + "/articles/one.html")[1]
+        assert any(re.fullmatch(r"rebuilt \d+ pages in \d+\.\d s", line) for line in logged), logged
     finally:
         stop.set()
         server.shutdown()
