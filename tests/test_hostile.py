@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from sitegen.content import load_knowledge_base
 from sitegen.errors import ContentError
 from sitegen.ingest import parse_raw
 
-from .conftest import make_site
+from .conftest import ROOT, make_site
 
 LEDE = "The city council approved the new budget on Tuesday after a long and heated debate."
 PUBLISHED = dt.date(2024, 3, 7)
@@ -177,3 +179,16 @@ def test_usage_errors_exit_2(capsys) -> None:
         main(["import"])
     assert caught.value.code == 2
     assert main([]) == 2
+
+
+def test_a_reader_leaving_the_pipe_early_is_no_traceback(tmp_path: Path) -> None:
+    # `sitegen build | head -1`: head exits after one line, and later output has nowhere to go.
+    root = make_site(tmp_path, with_seeds=False)
+    process = subprocess.Popen([sys.executable, "-m", "sitegen", "--root", str(root), "build"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before anything is written
+    error = process.stderr.read().decode()
+    assert process.wait() == 141, error
+    assert "Traceback" not in error and "BrokenPipeError" not in error, error
+    assert (root / "site" / "index.html").exists()  # the work itself was done
