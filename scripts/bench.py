@@ -100,10 +100,11 @@ def mb(n: int) -> str:
 def annotate_rate(root: Path, sample: int) -> tuple[float, float, float]:
     """Words per second annotating `sample` articles with 1 and with 2 processes, and of spaCy's own full
     pipeline alone on the same texts in 1 process (the issue's 4,000 words/s target is set against
-    spaCy's 4,900 on its machine: the ratio is what a machine of another speed can check), measured in a process
-    of its own: the language model loaded here would stay in this process, and every command started
-    after it would inherit its size as its starting peak memory (Linux keeps a process's peak RSS
-    across fork and exec)."""
+    spaCy's 4,900 on its machine: the ratio is what a machine of another speed can check).
+
+    Measured in a process of its own: the language model loaded here would stay in this process, and
+    every command started after it would inherit its size as its starting peak memory (Linux keeps a
+    process's peak RSS across fork and exec)."""
     output = subprocess.run([sys.executable, __file__, "--rate-of", str(root), "--rate-sample", str(sample)],
                             check=True, capture_output=True, text=True).stdout
     one, two, spacy_alone = json.loads(output)
