@@ -19,7 +19,8 @@ def test_bench_smoke_run(tmp_path: Path, nlp) -> None:
     for expected in [("seeds", "full build, cold"), ("100", "full build, cold"), ("100", "full build, --force"),
                      ("100", "search index"),
                      ("100", "no-op rebuild"), ("100", "one article edited"), ("100", "one annotation corrected"),
-                     ("100", "one article added"), ("100", "the newest article added")]:
+                     ("100", "one article added"), ("100", "the newest article added"),
+                     ("100", "edits under sitegen serve")]:
         assert expected in measures
     assert "targets:" in result.stdout
     assert "annotated 1 articles" in dict(((c, m), r) for c, m, r in rows)[("100", "one article edited")]
