@@ -259,10 +259,16 @@ def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool,
         seconds, _, _ = run(sitegen("build", "--timings"), root)
         rows.append((label, "no-op rebuild", f"{seconds:.2f} s"))
         article = sorted((root / "content" / "articles").glob("*.md"))[0]
-        article.write_text(article.read_text().replace("\n\n", "\n\nThe minister said nothing new on Monday.\n\n", 1))
-        seconds, peak, output = run(sitegen("build", "--timings"), root)
-        rows.append((label, "one article edited", f"{seconds:.1f} s, peak {peak:,} MB ({output.splitlines()[0]}); "
-                     + ", ".join(f"{k} {v:.1f}s" for k, v in timings(output).items())))
+        # The corpus generator writes every annotation file itself, and the annotator reads an article
+        # differently (other entities and topics): the first edit of an article also replaces those, and
+        # with them entity pages and the default search index. Measured apart; the edit after it is one
+        # in an archive that sitegen annotated.
+        for measure, day in (("one article edited, first re-annotation", "Monday"), ("one article edited", "Tuesday")):
+            sentence = f"The minister said nothing new on {day}."
+            article.write_text(article.read_text().replace("\n\n", f"\n\n{sentence}\n\n", 1))
+            seconds, peak, output = run(sitegen("build", "--timings"), root)
+            rows.append((label, measure, f"{seconds:.1f} s, peak {peak:,} MB ({output.splitlines()[0]}); "
+                         + ", ".join(f"{k} {v:.1f}s" for k, v in timings(output).items())))
         annotation = root / "content" / "annotations" / f"{article.stem}.yaml"
         annotation.write_text(annotation.read_text().replace("kind: full", "kind: partial\n    by: editor", 1))
         seconds, _, _ = run(sitegen("build", "--timings"), root)
