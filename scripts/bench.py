@@ -201,6 +201,7 @@ def serve_edits(root: Path, article: Path, edits: int = 3) -> list[float]:
             wait_for("rebuilt ")
             seconds.append(time.perf_counter() - started)
             time.sleep(2.5)  # a file is trusted by its status once it is 2 s old (sitegen.memo.file_hash)
+            settle(root)  # the site it replaced is deleted, as before every other measurement
     finally:
         process.terminate()
         process.wait()

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+import sitegen.serve as serve_module
 from sitegen.cli import parser
 from sitegen.config import load_config
-from sitegen.serve import VERSION_PATH, State, make_server, rebuild, watch
+from sitegen.serve import VERSION_PATH, State, load_model, make_server, rebuild, watch
 
 from .conftest import make_site
 
@@ -43,6 +44,7 @@ def test_serves_the_site_only_and_rebuilds_on_change(tmp_path: Path, nlp) -> Non
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
     logged: list[str] = []
+    load_model(logged.append)  # as `sitegen serve` does: rebuilds are forked from a process holding the model
     threading.Thread(target=watch, args=(root, site, state, stop, logged.append), daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
@@ -78,3 +80,23 @@ def test_traversal_is_refused_with_404(tmp_path: Path, nlp, path: str) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_rebuild_that_crashes_is_reported_and_the_next_one_works(tmp_path: Path, nlp, monkeypatch) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / "articles" / "one.md").write_text(
+        "---\ntitle: First title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
+    state, logged = State(), []
+    assert rebuild(root, state, logged.append)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug, not bad input")
+
+    monkeypatch.setattr(serve_module, "build", crash)
+    assert not rebuild(root, state, logged.append)  # the server itself carries on
+    assert logged[-1].startswith("error: the rebuild stopped unexpectedly"), logged
+    monkeypatch.undo()
+    (root / "content" / "articles" / "one.md").write_text(
+        "---\ntitle: Second title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
+    assert rebuild(root, state, logged.append)
+    assert "Second title" in (root / "site" / "articles" / "one.html").read_text()
