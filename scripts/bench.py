@@ -170,8 +170,8 @@ def browser_search(site: Path, runs: int = 5) -> tuple[float, float, float]:
 
 def serve_edits(root: Path, article: Path, edits: int = 3) -> list[float]:
     """Seconds from saving an edit of `article` to `sitegen serve` reporting its rebuild, for each of
-    `edits` edits in a row (the first also loads the language model into the server: an editor's
-    later edits are the rest). Includes the watcher's 0.3 s debounce."""
+    `edits` edits in a row (the first is an editor's first after starting the server). Includes the
+    watcher's 0.3 s debounce."""
     process = subprocess.Popen([*sitegen("serve", "--port", "0")], cwd=root, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     lines: queue.Queue[str] = queue.Queue()
@@ -287,7 +287,7 @@ def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool,
         rows.append((label, "the newest article added", f"{seconds:.1f} s"))
         first, *later = serve_edits(root, article)
         rows.append((label, "edits under sitegen serve", f"{', '.join(f'{s:.1f}' for s in later)} s from saving the "
-                     f"file to the rebuilt site (the first, which loads the language model: {first:.1f} s)"))
+                     f"file to the rebuilt site (the first after starting the server: {first:.1f} s)"))
 
 
 def main() -> int:
