@@ -172,7 +172,7 @@ def serve_edits(root: Path, article: Path, edits: int = 3) -> list[float]:
     """Seconds from saving an edit of `article` to `sitegen serve` reporting its rebuild, for each of
     `edits` edits in a row (the first is an editor's first after starting the server). Includes the
     watcher's 0.3 s debounce."""
-    process = subprocess.Popen([*sitegen("serve", "--port", "0")], cwd=root, stdout=subprocess.PIPE,
+    process = subprocess.Popen(sitegen("serve", "--port", "0"), cwd=root, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or []], daemon=True).start()

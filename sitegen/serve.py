@@ -128,19 +128,20 @@ def _in_child(root: Path) -> Outcome:
     `load_model`): at 10,000 articles the first edit after starting was rebuilt in 11.2 s instead of 13.1 s
     (later ones take the same time either way). And a rebuild that fails in any way, an unexpected error
     included, ends with its own process, while this one keeps serving the last good site and watching."""
-    receiving, sending = mp.get_context("fork").Pipe(duplex=False)
-    child = mp.get_context("fork").Process(target=_build_and_send, args=(root, sending), name="sitegen-rebuild")
+    fork = mp.get_context("fork")
+    receiving, sending = fork.Pipe(duplex=False)
+    child = fork.Process(target=_build_and_send, args=(root, sending), name="sitegen-rebuild")
     child.start()
     sending.close()
+    outcome: Outcome | None = None
     try:
-        outcome: Outcome = receiving.recv()
+        outcome = receiving.recv()
     except EOFError:  # the child ended without a word: its traceback, if any, is on stderr already
-        child.join()
-        outcome = Outcome(error=f"the rebuild stopped unexpectedly (exit status {child.exitcode})")
+        pass
     finally:
         receiving.close()
         child.join()
-    return outcome
+    return outcome or Outcome(error=f"the rebuild stopped unexpectedly (exit status {child.exitcode})")
 
 
 def _build_and_send(root: Path, sending: Connection) -> None:
