@@ -130,8 +130,9 @@ def _sha(text: str) -> str:
 def base_fingerprint(site: Site, template_folders: list[Path]) -> str:
     """What every page depends on: sitegen's code, every template, the libraries that draw pages, and
     the site settings."""
-    # The root as an absolute path: `--root .` and `--root /abs/path` are the same site.
-    digest = hashlib.sha256(repr(dataclasses.replace(site, root=site.root.resolve())).encode())
+    # Not where the site's folder is: no page shows it, and a checkout elsewhere with the cache folder
+    # carried over (another editor's clone, a CI runner restoring it) draws the same bytes.
+    digest = hashlib.sha256(repr(dataclasses.replace(site, root=Path("."))).encode())
     libraries = [version(name) for name in ("jinja2", "markupsafe", "markdown-it-py")]
     digest.update(f"{sys.version}|{libraries}".encode())
     code = Path(__file__).parent

@@ -17,7 +17,7 @@ def test_bench_smoke_run(tmp_path: Path, nlp) -> None:
     rows = json.loads((tmp_path / "bench.json").read_text())
     measures = {(corpus, measure) for corpus, measure, _ in rows}
     for expected in [("seeds", "full build, cold"), ("100", "full build, cold"), ("100", "full build, --force"),
-                     ("100", "search index"),
+                     ("100", "fresh checkout, cache folder restored"), ("100", "search index"),
                      ("100", "no-op rebuild"), ("100", "one article edited, first re-annotation"),
                      ("100", "one article edited"), ("100", "one annotation corrected"),
                      ("100", "one article added"), ("100", "the newest article added"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from sitegen import render
 from sitegen.build import build, find_lunr, input_fingerprint
 from sitegen.config import load_config
 
@@ -161,6 +162,30 @@ def test_the_site_named_by_another_path_keeps_its_caches(tmp_path: Path, nlp, mo
     assert {"search.html", "404.html"} <= linked, sorted(drawn)
     assert any(page.startswith("articles/") for page in linked), sorted(drawn)  # an article it did not touch
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+def test_a_checkout_elsewhere_with_the_cache_folder_reuses_bodies_and_indexes(tmp_path: Path, nlp,
+                                                                              monkeypatch) -> None:
+    # Another editor's clone, or a CI runner restoring the cache folder (the Pages workflow): every file
+    # is new (other inodes and times), the folder is another, and there is no previous site to link from.
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    build(load_config(root))
+    clone = tmp_path / "clone"
+    shutil.copytree(root, clone, symlinks=True, ignore=shutil.ignore_patterns("site", ".sitegen-cache"))
+    shutil.copytree(root / ".sitegen-cache", clone / ".sitegen-cache")
+    kept = {p.relative_to(clone).as_posix(): p.stat().st_ino for p in (clone / ".sitegen-cache").rglob("*.js*")}
+    assert any("/bodies/" in p for p in kept) and any("/search/" in p for p in kept)
+    drawn: list[str] = []
+    real_article_html = render.article_html
+    monkeypatch.setattr(render, "article_html", lambda article, *rest: (drawn.append(article.slug),
+                                                                        real_article_html(article, *rest))[1])
+    report = build(load_config(clone))
+    assert report.annotated and not report.annotated.written
+    assert drawn == []  # every body from the cache
+    now = {p.relative_to(clone).as_posix(): p.stat().st_ino for p in (clone / ".sitegen-cache").rglob("*.js*")}
+    assert now == kept  # no body drawn and no search index built again
+    assert tree(clone / "site") == tree(root / "site")
 
 
 def test_a_damaged_page_record_means_every_page_is_drawn(tmp_path: Path, nlp) -> None:

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sitegen import search_index
 from sitegen.build import build
@@ -154,3 +155,15 @@ def test_front_page_shows_the_newest_stories_and_each_month_has_a_page_of_all_of
     assert [f"archive/{p.name}" for p in months] == re.findall(r'href="(archive/[\d-]+\.html)"', front)
     assert 'rel="next"' in months[0].read_text() and 'rel="prev"' not in months[0].read_text()
     assert broken_links(site) == []
+
+
+def test_the_workflows_keep_the_folder_the_build_caches_in(tmp_path: Path) -> None:
+    # The Pages workflow saves the cache folder between runs and the review workflow restores it: a
+    # renamed cache folder would silently make every published build a cold one.
+    folder = load_config(make_site(tmp_path, with_seeds=False)).cache_dir.name
+    project = Path(__file__).resolve().parent.parent
+    for workflow, action in (("pages.yml", "actions/cache@"), ("review.yml", "actions/cache/restore@")):
+        steps = yaml.safe_load((project / ".github" / "workflows" / workflow).read_text())["jobs"]
+        cache_steps = [s for job in steps.values() for s in job["steps"] if s.get("uses", "").startswith(action)]
+        assert len(cache_steps) == 1, workflow
+        assert cache_steps[0]["with"]["path"].split() == [folder, f"!{folder}/replaced"], workflow
