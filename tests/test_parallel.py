@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.annotate.run import annotate_site
+from sitegen.annotate.run import annotate_site, probably_stale
 from sitegen.config import load_config
 from sitegen.content import load_articles, load_knowledge_base
 
@@ -64,6 +64,42 @@ def test_a_build_annotates_in_workers_unless_it_keeps_the_model(tmp_path: Path, 
     report = build(load_config(root), keep_model=True)  # as `sitegen serve` builds
     assert report.annotated and report.annotated.written == ["port"]
     assert load_pipeline.cache_info().hits + load_pipeline.cache_info().misses > used_here  # here
+
+
+def test_articles_newer_than_their_annotations_look_stale_at_a_glance(tmp_path: Path) -> None:
+    articles, annotations = tmp_path / "articles", tmp_path / "annotations"
+    articles.mkdir()
+    assert probably_stale(articles, annotations) == 0  # no annotations folder yet
+    annotations.mkdir()
+    for slug, article_time, annotation_time in (("fresh", 100, 200), ("edited", 300, 200), ("new", 100, None)):
+        (articles / f"{slug}.md").write_text("text")
+        os.utime(articles / f"{slug}.md", ns=(article_time * 10**9, article_time * 10**9))
+        if annotation_time is not None:
+            (annotations / f"{slug}.yaml").write_text("text")
+            os.utime(annotations / f"{slug}.yaml", ns=(annotation_time * 10**9, annotation_time * 10**9))
+    (annotations / "orphan.yaml").write_text("an annotation file without its article")
+    assert probably_stale(articles, annotations) == 2
+
+
+def test_a_build_starts_the_annotation_workers_before_loading_when_an_article_changed(tmp_path: Path, nlp,
+                                                                                     monkeypatch) -> None:
+    import sitegen.build
+    from sitegen.build import build
+
+    root = make_site(tmp_path, with_seeds=False)
+    article = root / "content" / "articles" / "port.md"
+    article.write_text("---\ntitle: Port reopens\npublished: 2024-03-07\n---\n\n"
+                       "Port director Ines Moreau said on Friday: \"We are open again.\"\n")
+    started: list[int] = []
+    real_warm_pool = sitegen.build.warm_pool
+    monkeypatch.setattr(sitegen.build, "warm_pool", lambda workers: (started.append(workers),
+                                                                      real_warm_pool(workers))[1])
+    report = build(load_config(root))
+    assert started == [1] and report.annotated and report.annotated.written == ["port"]
+    annotation = root / "content" / "annotations" / "port.yaml"
+    annotation.write_text(annotation.read_text().replace("kind: full", "kind: partial\n    by: editor", 1))
+    report = build(load_config(root))  # an editor's correction: nothing to annotate, no workers
+    assert started == [1] and report.annotated and not report.annotated.written and not report.errors
 
 
 def test_fresh_annotations_are_read_while_stale_articles_are_annotated(tmp_path: Path, nlp, monkeypatch) -> None:

@@ -174,6 +174,36 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
 CHUNK = 25
 
 
+def probably_stale(articles_dir: Path, annotations_dir: Path) -> int:
+    """How many articles look stale at a glance, before any file is read: an article file newer than its
+    annotation file, or without one (what editing or adding an article does). A guess, for starting the
+    annotation workers early (`warm_pool`); which articles are stale is decided by their text hashes."""
+    def modified(folder: Path, suffix: str) -> dict[str, int]:
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return {}
+        return {entry.name[: -len(suffix)]: entry.stat().st_mtime_ns for entry in entries
+                if entry.name.endswith(suffix) and entry.is_file()}
+
+    annotated = modified(annotations_dir, ".yaml")
+    return sum(1 for slug, written in modified(articles_dir, ".md").items() if written > annotated.get(slug, -1))
+
+
+def warm_pool(workers: int) -> ProcessPoolExecutor:
+    """Annotation workers started now and loading the language model (1-1.5 s) while the caller does
+    other work; hand the pool to `annotate_site` and shut it down after."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
+    for _ in range(workers):
+        pool.submit(_warm)
+    return pool
+
+
+def _warm() -> None:
+    # The first text through the pipeline sets up what later ones reuse (a third of a second).
+    load_pipeline()("Warming up, the minister said on Monday.")
+
+
 def annotate_chunk(articles: list[Article], kb: KnowledgeBase) -> list[Annotations]:
     """Annotate a few articles in this process (the unit of work sent to a pool or a Dask cluster)."""
     nlp = load_pipeline()
