@@ -128,8 +128,19 @@ class Part(NamedTuple):
 def _key(part: Part) -> tuple[str, int]:
     """The key a part is cached under, and the size of what it indexes (a measure of the work)."""
     # The search code itself is part of the key: a cached index made by other code is not reused.
-    data = json.dumps([code_version(SEARCH_CODE), *part], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32], len(data)
+    digest = hashlib.sha256(json.dumps([code_version(SEARCH_CODE), part.path, part.opening, part.fields],
+                                       sort_keys=True).encode())
+    size = 0
+    # Each document's fields hashed as they are, every one behind its length, so that no two documents
+    # hash alike: serialising the 60 MB of a large site's documents as JSON first took 0.3 s of every build.
+    for document in part.documents:
+        digest.update(f"{len(document)}\0".encode())
+        for name, value in sorted(document.items()):
+            data = value.encode("utf-8", "surrogatepass")
+            digest.update(f"{len(name)}\0{name}{len(data)}\0".encode())
+            digest.update(data)
+            size += len(data)
+    return digest.hexdigest()[:32], size
 
 
 class IndexPlan(NamedTuple):

@@ -116,3 +116,21 @@ def test_work_left_to_index_is_counted_in_the_largest_files(built_site: Path, tm
     (cache / f"{plan.keys[smallest]}.js").unlink()
     assert search.stale_work(plan, cache) == pytest.approx(plan.sizes[smallest] / max(plan.sizes))
     assert plan.sizes[smallest] < max(plan.sizes)  # so it weighs less than one file
+
+
+def test_a_part_is_cached_under_a_key_that_any_change_of_its_documents_changes() -> None:
+    from sitegen.search import Part, _key
+
+    def key(*documents: dict[str, str]) -> str:
+        return _key(Part("assets/x.js", "window.X = ", FULLTEXT_FIELDS, list(documents)))[0]
+
+    base = key({"id": "0", "body": "ab"}, {"id": "1", "body": "c"})
+    assert key({"id": "0", "body": "ab"}, {"id": "1", "body": "c"}) == base
+    assert len({base,
+                key({"id": "0", "body": "a"}, {"id": "1", "body": "bc"}),  # the same text, split elsewhere
+                key({"id": "0", "body": "ab", "lead": ""}, {"id": "1", "body": "c"}),  # one more field
+                key({"id": "0", "body": "ab"}, {"id": "1", "lead": "c"}),  # the text in another field
+                key({"id": "0", "body": "abc"}),  # one document fewer
+                key({"id": "0", "body": "ab"}, {"id": "1", "body": "d"})}) == 6
+    assert _key(Part("assets/y.js", "window.X = ", FULLTEXT_FIELDS, [{"id": "0"}]))[0] != \
+        _key(Part("assets/x.js", "window.X = ", FULLTEXT_FIELDS, [{"id": "0"}]))[0]
