@@ -7,6 +7,7 @@ import contextlib
 import gc
 import hashlib
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -134,7 +135,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     # model before it can start: started now, it does that while the articles are loaded and checked
     # (at 10,000 articles, 0.8 s). A wrong guess costs a core a second of work nobody waits for.
     stale = 0 if keep_model else probably_stale(site.articles_dir, site.annotations_dir)
-    early = warm_pool(min(max(2, os.cpu_count() or 1), -(-stale // CHUNK))) if stale else None
+    early = warm_pool(min(max(2, os.cpu_count() or 1), math.ceil(stale / CHUNK))) if stale else None
     # Loading, reading annotations and linking make millions of small objects that stay, and no garbage
     # cycles: the collector, run again and again over them as they are made, took a quarter of these
     # stages at 10,000 articles (1.6 of 6.4 s reading annotations, 3 of 10 s linking). Each lap freezes them.

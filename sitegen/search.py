@@ -131,8 +131,9 @@ def _key(part: Part) -> tuple[str, int]:
     digest = hashlib.sha256(json.dumps([code_version(SEARCH_CODE), part.path, part.opening, part.fields],
                                        sort_keys=True).encode())
     size = 0
-    # Each document's fields hashed as they are, every one behind its length, so that no two documents
-    # hash alike: serialising the 60 MB of a large site's documents as JSON first took 0.3 s of every build.
+    # Each document's fields hashed as they are, each behind its length, so that different documents never
+    # feed the hash the same bytes: serialising a large site's 56 MB of documents as JSON first took 0.3 s
+    # of every build, three times this.
     for document in part.documents:
         digest.update(f"{len(document)}\0".encode())
         for name, value in sorted(document.items()):

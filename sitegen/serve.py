@@ -154,14 +154,12 @@ def _build_and_send(root: Path, sending: Connection) -> None:
 
 
 def load_model(log: Callable[[str], None]) -> None:
-    """Load the language model (and the place names it is checked against) into this process once, so
-    that each rebuild, forked from it, annotates an edited article at once."""
-    from sitegen.annotate import load_pipeline
-    from sitegen.annotate.gazetteer import place_names
+    """Load the language model (and the place names and date tables the annotator uses) into this
+    process once, so that each rebuild, forked from it, annotates an edited article at once."""
+    from sitegen.annotate.run import warm_up
 
     log("loading the language model, for quick rebuilds")
-    load_pipeline()
-    place_names()
+    warm_up()
 
 
 def watch(root: Path, site: Site, state: State, stop: threading.Event, log: Callable[[str], None]) -> None:

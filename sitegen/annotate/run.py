@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import sys
@@ -14,6 +15,8 @@ from typing import cast
 from tqdm import tqdm
 
 from sitegen.annotate import ANNOTATOR_VERSION, annotate_doc, load_pipeline
+from sitegen.annotate.dates import find_dates
+from sitegen.annotate.gazetteer import place_names
 from sitegen.annotate.store import from_yaml, merge_corrections, to_yaml
 from sitegen.errors import ContentError
 from sitegen.memo import Memo, file_hash
@@ -195,13 +198,16 @@ def warm_pool(workers: int) -> ProcessPoolExecutor:
     other work; hand the pool to `annotate_site` and shut it down after."""
     pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
     for _ in range(workers):
-        pool.submit(_warm)
+        pool.submit(warm_up)
     return pool
 
 
-def _warm() -> None:
-    # The first text through the pipeline sets up what later ones reuse (a third of a second).
-    load_pipeline()("Warming up, the minister said on Monday.")
+def warm_up() -> None:
+    """Set up in this process what the first article annotated in it would: the model, GeoNames' place
+    names and the date parser's tables (a first article took 0.36-0.43 s, the next ones 0.12-0.22 s)."""
+    load_pipeline()
+    place_names()
+    find_dates("The deal was signed on 7 March 2024.", dt.date(2024, 3, 8))
 
 
 def annotate_chunk(articles: list[Article], kb: KnowledgeBase) -> list[Annotations]:
