@@ -163,7 +163,7 @@ def test_the_workflows_keep_the_folder_the_build_caches_in(tmp_path: Path) -> No
     folder = load_config(make_site(tmp_path, with_seeds=False)).cache_dir.name
     project = Path(__file__).resolve().parent.parent
     for workflow, action in (("pages.yml", "actions/cache@"), ("review.yml", "actions/cache/restore@")):
-        steps = yaml.safe_load((project / ".github" / "workflows" / workflow).read_text())["jobs"]
-        cache_steps = [s for job in steps.values() for s in job["steps"] if s.get("uses", "").startswith(action)]
+        jobs = yaml.safe_load((project / ".github" / "workflows" / workflow).read_text())["jobs"]
+        cache_steps = [s for job in jobs.values() for s in job["steps"] if s.get("uses", "").startswith(action)]
         assert len(cache_steps) == 1, workflow
         assert cache_steps[0]["with"]["path"].split() == [folder, f"!{folder}/replaced"], workflow
