@@ -94,6 +94,14 @@ def _file_stats(folder: str) -> Iterator[str]:
             yield f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}"
 
 
+def _last_built(site: Site) -> int:
+    """When the last build without errors or warnings ended, in ns since the epoch; -1 if none did."""
+    try:
+        return (site.cache_dir / "build.json").stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
 def _up_to_date(site: Site, fingerprint: str) -> bool:
     manifest = site.cache_dir / "build.json"
     if not (site.out / MARKER).exists() or not manifest.exists():
@@ -134,7 +142,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     # An edited or new article is annotated by a worker process that spends 1-1.5 s loading the language
     # model before it can start: started now, it does that while the articles are loaded and checked
     # (at 10,000 articles, 0.8 s). A wrong guess costs a core a second of work nobody waits for.
-    stale = 0 if keep_model else probably_stale(site.articles_dir, site.annotations_dir)
+    stale = 0 if keep_model else probably_stale(site.articles_dir, site.annotations_dir, since=_last_built(site))
     early = warm_pool(min(max(2, os.cpu_count() or 1), math.ceil(stale / CHUNK))) if stale else None
     # Loading, reading annotations and linking make millions of small objects that stay, and no garbage
     # cycles: the collector, run again and again over them as they are made, took a quarter of these

@@ -79,6 +79,9 @@ def test_articles_newer_than_their_annotations_look_stale_at_a_glance(tmp_path: 
             os.utime(annotations / f"{slug}.yaml", ns=(annotation_time * 10**9, annotation_time * 10**9))
     (annotations / "orphan.yaml").write_text("an annotation file without its article")
     assert probably_stale(articles, annotations) == 2
+    # Built at 250 s: the article edited at 300 s is still news, the one added at 100 s was seen by that
+    # build (and found fresh, or it would have an annotation file of that build's time).
+    assert probably_stale(articles, annotations, since=250 * 10**9) == 1
 
 
 def test_a_build_starts_the_annotation_workers_before_loading_when_an_article_changed(tmp_path: Path, nlp,
@@ -100,6 +103,15 @@ def test_a_build_starts_the_annotation_workers_before_loading_when_an_article_ch
     annotation.write_text(annotation.read_text().replace("kind: full", "kind: partial\n    by: editor", 1))
     report = build(load_config(root))  # an editor's correction: nothing to annotate, no workers
     assert started == [1] and report.annotated and not report.annotated.written and not report.errors
+    # A change outside the text (the outlet) leaves the annotation file as it was: the article file is
+    # newer than it from now on, yet only the next build guesses wrong, not every build after.
+    article.write_text(article.read_text().replace("title: Port reopens\n", "title: Port reopens\noutlet: Gazette\n"))
+    report = build(load_config(root))
+    assert started == [1, 1] and report.annotated and not report.annotated.written and not report.errors
+    config = root / "sitegen.yaml"
+    config.write_text(config.read_text() + "front_page_stories: 20\n")
+    report = build(load_config(root))
+    assert not report.up_to_date and started == [1, 1]
 
 
 def test_fresh_annotations_are_read_while_stale_articles_are_annotated(tmp_path: Path, nlp, monkeypatch) -> None:

@@ -177,10 +177,12 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
 CHUNK = 25
 
 
-def probably_stale(articles_dir: Path, annotations_dir: Path) -> int:
+def probably_stale(articles_dir: Path, annotations_dir: Path, since: int = -1) -> int:
     """How many articles look stale at a glance, before any file is read: an article file newer than its
-    annotation file, or without one (what editing or adding an article does). A guess, for starting the
-    annotation workers early (`warm_pool`); which articles are stale is decided by their text hashes."""
+    annotation file, or without one (what editing or adding an article does), and changed after `since`
+    (the last build's time in ns: an article edited and put back as it was keeps its annotation file as
+    it was, and would otherwise look stale to every build after). A guess, for starting the annotation
+    workers early (`warm_pool`); which articles are stale is decided by their text hashes."""
     def modified(folder: Path, suffix: str) -> dict[str, int]:
         try:
             entries = list(os.scandir(folder))
@@ -190,7 +192,8 @@ def probably_stale(articles_dir: Path, annotations_dir: Path) -> int:
                 if entry.name.endswith(suffix) and entry.is_file()}
 
     annotated = modified(annotations_dir, ".yaml")
-    return sum(1 for slug, written in modified(articles_dir, ".md").items() if written > annotated.get(slug, -1))
+    return sum(1 for slug, written in modified(articles_dir, ".md").items()
+               if written > max(annotated.get(slug, -1), since))
 
 
 def warm_pool(workers: int) -> ProcessPoolExecutor:
