@@ -180,9 +180,10 @@ CHUNK = 25
 def probably_stale(articles_dir: Path, annotations_dir: Path, since: int = -1) -> int:
     """How many articles look stale at a glance, before any file is read: an article file newer than its
     annotation file, or without one (what editing or adding an article does), and changed after `since`
-    (the last build's time in ns: an article edited and put back as it was keeps its annotation file as
-    it was, and would otherwise look stale to every build after). A guess, for starting the annotation
-    workers early (`warm_pool`); which articles are stale is decided by their text hashes."""
+    (the last build's time in ns: a change outside the text, such as the outlet, leaves the annotation
+    file as it was, and the article would otherwise look stale to every build after). A guess, for
+    starting the annotation workers early (`warm_pool`); which articles are stale is decided by their
+    text hashes."""
     def modified(folder: Path, suffix: str) -> dict[str, int]:
         try:
             entries = list(os.scandir(folder))
