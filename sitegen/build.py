@@ -94,16 +94,21 @@ def _file_stats(folder: str) -> Iterator[str]:
             yield f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}"
 
 
+def _manifest(site: Site) -> Path:
+    """Where a build without errors or warnings records the input fingerprint it was made from."""
+    return site.cache_dir / "build.json"
+
+
 def _last_built(site: Site) -> int:
     """When the last build without errors or warnings ended, in ns since the epoch; -1 if none did."""
     try:
-        return (site.cache_dir / "build.json").stat().st_mtime_ns
+        return _manifest(site).stat().st_mtime_ns
     except OSError:
         return -1
 
 
 def _up_to_date(site: Site, fingerprint: str) -> bool:
-    manifest = site.cache_dir / "build.json"
+    manifest = _manifest(site)
     if not (site.out / MARKER).exists() or not manifest.exists():
         return False
     try:
@@ -143,7 +148,8 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     # model before it can start: started now, it does that while the articles are loaded and checked
     # (at 10,000 articles, 0.8 s). A wrong guess costs a core a second of work nobody waits for.
     stale = 0 if keep_model else probably_stale(site.articles_dir, site.annotations_dir, since=_last_built(site))
-    early = warm_pool(min(max(2, os.cpu_count() or 1), math.ceil(stale / CHUNK))) if stale else None
+    annotation_workers = max(2, os.cpu_count() or 1)
+    early = warm_pool(min(annotation_workers, math.ceil(stale / CHUNK))) if stale else None
     # Loading, reading annotations and linking make millions of small objects that stay, and no garbage
     # cycles: the collector, run again and again over them as they are made, took a quarter of these
     # stages at 10,000 articles (1.6 of 6.4 s reading annotations, 3 of 10 s linking). Each lap freezes them.
@@ -160,7 +166,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
         parsed_annotations = Memo(site.cache_dir / "annotations.pickle", made_by=ANNOTATION_FILE_CODE)
         try:
             report.annotated = annotate_site(articles, kb, site.annotations_dir, memo=parsed_annotations,
-                                             workers=None if keep_model else max(2, os.cpu_count() or 1),
+                                             workers=None if keep_model else annotation_workers,
                                              executor=early)
         finally:
             if early is not None:  # a worker still warming up for nothing ends when it is done
@@ -215,7 +221,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
         # read describes what this build used (a file changed meanwhile makes the next build run).
         if report.annotated is not None and report.annotated.written:
             inputs = input_fingerprint(site, lunr_js)
-        (site.cache_dir / "build.json").write_text(json.dumps({"inputs": inputs}))
+        _manifest(site).write_text(json.dumps({"inputs": inputs}))
 
 
 class _Clock:
