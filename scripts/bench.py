@@ -84,6 +84,10 @@ def timings(output: str) -> dict[str, float]:
     return {k: float(v.rstrip("s")) for k, v in (p.rsplit(" ", 1) for p in match.group(1).split(", "))} if match else {}
 
 
+def laps_text(laps: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f}s" for k, v in laps.items())
+
+
 def sizes_of(folder: Path, pattern: str) -> tuple[int, int]:
     raw = gz = 0
     for path in folder.glob(pattern):
@@ -258,12 +262,12 @@ def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool,
         laps = timings(output)
         pages = int(re.search(r"built (\d+) pages", output).group(1))
         rows.append((label, measure, f"{seconds:.1f} s wall, {pages:,} pages, peak {peak:,} MB; " +
-                     ", ".join(f"{k} {v:.1f}s" for k, v in laps.items())))
+                     laps_text(laps)))
     if incremental:
         seconds, peak, output = checkout_with_cache(root)
         rows.append((label, "fresh checkout, cache folder restored", f"{seconds:.1f} s wall, peak {peak:,} MB "
                      "(as the Pages workflow builds: every page drawn, bodies and indexes from the cache); "
-                     + ", ".join(f"{k} {v:.1f}s" for k, v in timings(output).items())))
+                     + laps_text(timings(output))))
     site = root / "site"
     default_raw, default_gz = sizes_of(site / "assets", "search-index.js")
     full_raw, full_gz = sizes_of(site / "assets", "search-fulltext-*.js")
@@ -290,7 +294,7 @@ def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool,
             article.write_text(article.read_text().replace("\n\n", f"\n\n{sentence}\n\n", 1))
             seconds, peak, output = run(sitegen("build", "--timings"), root)
             rows.append((label, measure, f"{seconds:.1f} s, peak {peak:,} MB ({output.splitlines()[0]}); "
-                         + ", ".join(f"{k} {v:.1f}s" for k, v in timings(output).items())))
+                         + laps_text(timings(output))))
         annotation = root / "content" / "annotations" / f"{article.stem}.yaml"
         annotation.write_text(annotation.read_text().replace("kind: full", "kind: partial\n    by: editor", 1))
         seconds, _, _ = run(sitegen("build", "--timings"), root)
