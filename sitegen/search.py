@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from sitegen import search_index
 from sitegen.memo import code_version
 from sitegen.model import Digest
-from sitegen.render import KIND_FOLDER, json_parse_literal, json_parse_script
+from sitegen.render import KIND_FOLDER, compact_json, json_parse_literal, json_parse_script
 from sitegen.storage import atomic_write_text
 from sitegen.workers import init_worker
 
@@ -247,7 +247,7 @@ def _index_files(parts: list[Part], keys: list[str], workers: int | None, cache:
 def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
     """One lunr index, compact, as JSON text (sorted keys: the same bytes every build)."""
     index = search_index.compact(search_index.build(fields, documents))
-    return json.dumps(index, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(index)
 
 
 def _prune(cache: Path, keep: set[str]) -> None:

@@ -141,3 +141,35 @@ def test_locate_picks_the_occurrence_whose_context_agrees_most(text: str, data: 
     places = [i for i in range(len(edited)) if edited.startswith(anchor.exact, i)]
     best = max(places, key=lambda i: (agreement(i), -i))
     assert locate(edited, anchor) == (best, best + len(anchor.exact))
+
+
+WORDS = st.one_of(st.sampled_from(["talks", "talk", "the", "and", "Kyiv's", "well-advanced", "ceasefire", "a-b",
+                                   "\xa0", "--", "naïve", "2014", "’", "'quoted'", "ends."]),
+                  st.text(min_size=1, max_size=8))
+FIELD_TEXT = st.lists(WORDS, max_size=30).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(FIELD_TEXT, FIELD_TEXT), min_size=1, max_size=6),
+       st.tuples(st.integers(1, 10), st.integers(1, 10)), st.integers(0, 40))
+def test_the_fast_index_builder_gives_lunrs_own_index(texts: list[tuple[str, str]], boosts: tuple[int, int],
+                                                      most_words: int) -> None:
+    # However small the table of words met before (emptied whenever it would outgrow `most_words`).
+    import json
+
+    from lunr import lunr
+
+    from sitegen import search_index
+
+    fields = [{"field_name": "title", "boost": boosts[0]}, {"field_name": "body", "boost": boosts[1]}]
+    documents = [{"id": str(n), "title": title, "body": body} for n, (title, body) in enumerate(texts)]
+    expected = lunr(ref="id", fields=fields, documents=documents).serialize()
+    # lunr.js never reads the vector of an empty field (no postings lead to it), so they are left out.
+    expected["fieldVectors"] = [pair for pair in expected["fieldVectors"] if pair[1]]
+    saved = search_index._MOST_WORDS
+    search_index._MOST_WORDS = most_words
+    try:
+        built = search_index.build(fields, documents)
+    finally:
+        search_index._MOST_WORDS = saved
+    assert json.dumps(built, sort_keys=True) == json.dumps(expected, sort_keys=True)

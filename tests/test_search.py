@@ -134,3 +134,18 @@ def test_a_part_is_cached_under_a_key_that_any_change_of_its_documents_changes()
                 key({"id": "0", "body": "ab"}, {"id": "1", "body": "d"})}) == 6
     assert _key(Part("assets/y.js", "window.X = ", FULLTEXT_FIELDS, [{"id": "0"}]))[0] != \
         _key(Part("assets/x.js", "window.X = ", FULLTEXT_FIELDS, [{"id": "0"}]))[0]
+
+
+def test_compact_json_is_the_standard_librarys_text() -> None:
+    from sitegen.render import compact_json
+
+    def standard(value: object) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    value = {"é": [1, 2.5, 0.1 + 0.2, -0.0, 0.001, 12.345, 10**15], "": [],
+             "a": {"z": None, "b": True, "Zelenskyy’s": "“quote”"}, "B": "</script>\u2028\t\"\\"}
+    assert compact_json(value) == standard(value)
+    tiny = [1e-7]  # written 1e-7, not 1e-07: the same number to any JSON reader
+    assert compact_json(tiny) != standard(tiny) and json.loads(compact_json(tiny)) == tiny
+    odd = {"path": "caf\udce9.md"}  # a lone surrogate (a file name read with surrogateescape): orjson refuses it
+    assert compact_json(odd) == standard(odd)
