@@ -9,7 +9,6 @@ the serialised index is the same as lunr's own.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from itertools import chain
 from typing import Any
@@ -21,10 +20,20 @@ from lunr.idf import idf
 from lunr.lunr import get_default_builder
 from lunr.stemmer import porter_stemmer
 from lunr.stop_word_filter import WORDS as STOP_WORDS
+from lunr.tokenizer import SEPARATOR_CHARS
 from lunr.trimmer import full_re
 from lunr.vector import Vector
 
-SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")
+
+def words(text: str) -> list[str]:
+    """The lowercased words of `text`, split where lunr's tokenizer splits it, with empty strings
+    between separators that follow each other (a separator made a space, then `str.split(" ")`: 2.5x
+    faster than a regular expression's split on a shard of 1,000 articles)."""
+    text = text.lower()
+    for separator in SEPARATOR_CHARS[1:]:  # all but the space
+        if separator in text:
+            text = text.replace(separator, " ")
+    return text.split(" ")
 
 
 def normalise(word: str) -> str | None:
@@ -47,15 +56,16 @@ def term_counts(text: str) -> Counter[str]:
     """The terms lunr would index for a field's text, each with how often it occurs, in order of first
     occurrence (which numbers the terms in the index). Only words never met before are normalised in
     Python; the rest is splitting, a set difference and counting in C (a full-text shard of 1,000
-    articles: 0.35 s, from 0.46 s with a Python loop over each field's distinct words)."""
-    words = SEPARATOR.split(str(text).lower())
-    new = set(words).difference(_TERM_OF)
+    articles: 0.17 s once its words are known, from 0.35 s with a regular expression and a Python loop
+    over each field's distinct words)."""
+    split = words(str(text))
+    new = set(split).difference(_TERM_OF)
     if len(_TERM_OF) + len(new) > _MOST_WORDS:
         _TERM_OF.clear()
-        new = set(words)
+        new = set(split)
     for word in new:
         _TERM_OF[word] = normalise(word) or ""
-    counts = Counter(map(_TERM_OF.__getitem__, words))
+    counts = Counter(map(_TERM_OF.__getitem__, split))
     del counts[""]  # a Counter's del ignores a missing key
     return counts
 
