@@ -364,6 +364,17 @@ class Story(_Record):
     editor_set: bool
     """True when an editor grouped it with `story:`."""
 
+    # Filtering in the template (selectattr on "variants.1") was a third of drawing a story page.
+    @property
+    def shared_utterances(self) -> list[Utterance]:
+        """The utterances several articles report."""
+        return [u for u in self.utterances if len(u.variants) > 1]
+
+    @property
+    def single_utterances(self) -> list[Utterance]:
+        """The utterances one article reports."""
+        return [u for u in self.utterances if len(u.variants) == 1]
+
 
 @dataclass(frozen=True, slots=True)
 class TopicPage(_Record):
