@@ -192,6 +192,15 @@ def _quotes(articles: dict[str, Article], annotations: list[Annotations],
 
 def _utterances(quotes: list[QuoteRef]) -> list[Utterance]:
     """Group the same words reported by different articles (wording may differ a little)."""
+    # From one article, every quote is an utterance of its own (most stories have one article).
+    groups = _same_words(quotes) if len({quote.article for quote in quotes}) > 1 else [[quote] for quote in quotes]
+    result = [Utterance(speaker=g[0].speaker, speaker_name=g[0].speaker_name, variants=_one_per_article(g))
+              for g in groups]
+    return sorted(result, key=lambda u: (-len(u.variants), u.speaker_name or "~", u.variants[0].text))
+
+
+def _same_words(quotes: list[QuoteRef]) -> list[list[QuoteRef]]:
+    """The quotes grouped by utterance: one speaker's words in two articles, near enough in wording."""
     uf = _UnionFind()
     by_speaker: dict[str | None, list[int]] = defaultdict(list)
     for i, quote in enumerate(quotes):
@@ -207,9 +216,7 @@ def _utterances(quotes: list[QuoteRef]) -> list[Utterance]:
     groups: dict[object, list[QuoteRef]] = defaultdict(list)
     for i, quote in enumerate(quotes):
         groups[uf.find(i)].append(quote)
-    result = [Utterance(speaker=g[0].speaker, speaker_name=g[0].speaker_name, variants=_one_per_article(g))
-              for g in groups.values()]
-    return sorted(result, key=lambda u: (-len(u.variants), u.speaker_name or "~", u.variants[0].text))
+    return list(groups.values())
 
 
 def _one_per_article(group: list[QuoteRef]) -> tuple[QuoteRef, ...]:
