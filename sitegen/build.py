@@ -210,9 +210,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     old_site = _finish_site(site.out, staging, files, lunr_js, replaced)
     save_record(record_path, record)
     if old_site is not None:
-        # Only now: the record's write is synced to disk, and that waited for the removal's thousands
-        # of unlinks when they had begun (the write stage took 0.3 s or 0.9-1.0 s at 10,000 articles).
-        _remove_in_background(old_site)
+        _remove_in_background(old_site)  # after the record's write: thousands of unlinks slow the file system
     clock.lap("write")
     report.pages = len(record)
     if not report.errors and not report.warnings:  # otherwise redone next time, so they are shown again
