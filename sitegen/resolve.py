@@ -9,6 +9,7 @@ places, or a quote; an editor's `story:` always wins.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections import Counter, defaultdict
@@ -262,14 +263,23 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     span = {a.slug: (a.published, a.published) for a in free}
     day = [a.published.toordinal() for a in free]
     mentions = [entity_sets[a.slug] for a in free]
+    # Only articles sharing an entity can group, so each article is compared with those found through
+    # its entities' postings (positions in `free`, ascending) rather than with every article of its
+    # window: at 10,000 articles, 490,000 pairs in a window and 69,000 sharing an entity (0.47 -> 0.35 s).
+    postings: dict[str, list[int]] = defaultdict(list)
+    for position, pages in enumerate(mentions):
+        for page in pages:
+            postings[page].append(position)
     for i, a in enumerate(free):
-        for j in range(i + 1, len(free)):
-            if day[j] - day[i] > window:
-                break  # sorted by date: nothing later is within the window either
+        end = bisect.bisect_right(day, day[i] + window)  # sorted by date: the first one outside the window
+        near: list[int] = []
+        for page in mentions[i]:
+            positions = postings[page]
+            near += positions[bisect.bisect_right(positions, i):bisect.bisect_left(positions, end)]
+        shared_with = Counter(near)
+        for j in sorted(shared_with):  # in the order the window would be walked
             b = free[j]
-            shared = mentions[i] & mentions[j]
-            if len(shared) < MIN_SHARED_ENTITIES and not (shared and _share_quote(long_quotes[a.slug],
-                                                                                   long_quotes[b.slug])):
+            if shared_with[j] < MIN_SHARED_ENTITIES and not _share_quote(long_quotes[a.slug], long_quotes[b.slug]):
                 continue
             root_a, root_b = uf.find(a.slug), uf.find(b.slug)
             first = min(span[str(root_a)][0], span[str(root_b)][0])

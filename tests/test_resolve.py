@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -35,3 +36,27 @@ def test_articles_sharing_one_entity_are_one_story_only_when_they_share_a_quote_
     second = _article("b", 2, ("Tom Reed",), second_speaker)
     digest = link([first[0], second[0]], [first[1], second[1]], KnowledgeBase(), story_window_days=3)
     assert (len(digest.stories) == 1) is one_story
+
+
+def _stories(*articles: tuple[Article, Annotations], window: int = 3) -> list[list[str]]:
+    digest = link([a for a, _ in articles], [n for _, n in articles], KnowledgeBase(), story_window_days=window)
+    return sorted(sorted(story.articles) for story in digest.stories)
+
+
+def test_three_people_in_common_group_articles_within_the_window_and_coverage_never_spans_twice_its_length(
+        ) -> None:
+    def article(slug: str, day: int, *people: str) -> tuple[Article, Annotations]:
+        with_quote, annotations = _article(slug, day, people, speaker=None)
+        return with_quote, dataclasses.replace(annotations, quotes=())  # no shared words: people alone decide
+
+    # Three people in common (Ines Moreau and two more) within 3 days: one story.
+    assert _stories(article("a", 1, "Ann Lee", "Tom Reed"), article("b", 4, "Ann Lee", "Tom Reed")) == [["a", "b"]]
+    # The same three people four days apart: not the same development.
+    assert _stories(article("a", 1, "Ann Lee", "Tom Reed"), article("b", 5, "Ann Lee", "Tom Reed")) == [["a"], ["b"]]
+    # Two in common, and a third person each that the other does not name: two stories.
+    assert _stories(article("a", 1, "Ann Lee", "Tom Reed"), article("b", 2, "Ann Lee", "Kim Park")) == [["a"], ["b"]]
+    # An article between two others links both, and a story may span twice the window (days 1-7);
+    # the next one, linked to the last by its people, would stretch it to 9 days and starts a story of its own.
+    assert _stories(article("a", 1, "Ann Lee", "Tom Reed"), article("b", 4, "Ann Lee", "Tom Reed", "Kim Park"),
+                    article("c", 7, "Tom Reed", "Kim Park"), article("d", 9, "Tom Reed", "Kim Park"),
+                    article("e", 20, "Ann Lee", "Tom Reed")) == [["a", "b", "c"], ["d"], ["e"]]
