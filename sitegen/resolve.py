@@ -36,6 +36,7 @@ from sitegen.model import (
     Utterance,
 )
 from sitegen.slugs import slugify
+from sitegen.text import article_text, lead_paragraph
 
 SUMMARY_WORDS = 60
 MIN_SHARED_ENTITIES = 3
@@ -302,14 +303,12 @@ def _share_quote(mine: dict[str | None, list[str]], theirs: dict[str | None, lis
 
 
 def _summary(article: Article) -> str:
-    lede = next((p for p in article.body.split("\n\n") if p and not p.startswith("#")), article.title)
+    lede = lead_paragraph(article.body) or article.title
     words = lede.replace("\\", "").split()
     return " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
 
 
 def _events(articles: dict[str, Article], annotations: list[Annotations]) -> list[DatedEvent]:
-    from sitegen.text import article_text
-
     events = []
     for annotation in annotations:
         article = articles[annotation.article]

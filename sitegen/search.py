@@ -27,6 +27,7 @@ from sitegen.memo import code_version
 from sitegen.model import Digest
 from sitegen.render import KIND_FOLDER, compact_json, json_parse_literal, json_parse_script
 from sitegen.storage import atomic_write_text
+from sitegen.text import lead_paragraph
 from sitegen.workers import init_worker
 
 DEFAULT_FIELDS: list[dict[str, Any]] = [
@@ -78,7 +79,7 @@ def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[st
         # The default tier finds an article by headline, outlet and topic; who and where it mentions
         # is found through the entity's own page first, and in the full-text tier.
         entities = article_entities[article.slug]
-        lead = next((p for p in article.body.split("\n\n") if p and not p.startswith("#")), "")
+        lead = lead_paragraph(article.body) or ""
         ref = add("article", article.title, article.slug, article.published.isoformat(),
                   article.outlet or "", lead, topic=" ".join(topics_of[article.slug]))
         bodies.append({"id": ref, "lead": lead, "body": article.body, "person": " ".join(entities["person"]),

@@ -24,6 +24,20 @@ from sitegen.model import Article
 BLOCK_SEPARATOR = "\n\n"
 
 
+def lead_paragraph(body: str) -> str | None:
+    """The first paragraph of a Markdown body that is not a heading, as written; None if there is none.
+    (Found paragraph by paragraph: splitting the whole body copied it, for the first paragraph only.)"""
+    start = 0
+    while True:
+        end = body.find(BLOCK_SEPARATOR, start)
+        paragraph = body[start:] if end == -1 else body[start:end]
+        if paragraph and not paragraph.startswith("#"):
+            return paragraph
+        if end == -1:
+            return None
+        start = end + len(BLOCK_SEPARATOR)
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """CommonMark without raw HTML: markup in scraped text is shown as text, never run."""

@@ -62,3 +62,12 @@ def test_plain_bodies_take_the_fast_path_and_agree(body: str) -> None:
 def test_plain_news_takes_the_fast_path() -> None:
     body = "Russian President Vladimir Putin said on Thursday: “We see this.”\n\n## Why It Matters\n\nMore text."
     assert _plain_blocks(body) == [("p", body.split("\n\n")[0]), ("h2", "Why It Matters"), ("p", "More text.")]
+
+
+def test_the_lead_paragraph_is_the_first_that_is_not_a_heading() -> None:
+    from sitegen.text import lead_paragraph
+
+    assert lead_paragraph("## Kyiv\n\nTalks resumed.\n\nMore.") == "Talks resumed."
+    assert lead_paragraph("\n\nFirst.") == "First."  # an empty paragraph is skipped
+    assert lead_paragraph("One line only") == "One line only"
+    assert lead_paragraph("# Only a heading") is None and lead_paragraph("") is None
