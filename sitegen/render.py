@@ -4,6 +4,7 @@ under a GitHub Pages project path and from disk (file://)."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import html
 import itertools
 import json
@@ -15,6 +16,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from sitegen.workers import init_worker
 
 KIND_FOLDER = {"person": "people", "organization": "organizations", "place": "places"}
 KIND_TITLE = {"person": "People", "organization": "Organizations", "place": "Places"}
+_SECOND = itemgetter(1)
 SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\./|\.\./|[\w-]+(/|\.html|$))", re.IGNORECASE)
 
 
@@ -381,8 +384,10 @@ def pages(digest: Digest, site: Site, linker: Linker | None = None) -> Iterator[
     for entity in digest.entities:
         path = page_url(entity.kind, entity.slug)
         key = f"{entity.kind}/{entity.slug}"
-        others = sorted(co.get(entity.slug, []), key=lambda item: (-item[1], item[0]))[:8] \
-            if entity.kind == "person" else []
+        # The eight most often mentioned with this person, ties by name: co-mentions come sorted by name,
+        # and nlargest keeps that order among equal counts (sorting each person's whole list by a Python
+        # key took 0.2 s of listing the pages at 10,000 articles).
+        others = heapq.nlargest(8, co.get(entity.slug, []), key=_SECOND) if entity.kind == "person" else []
         by_story: dict[str, list[Any]] = defaultdict(list)
         for quote in quotes_by_speaker.get(key, []):
             by_story[linker.story_of[quote.article]].append(quote)

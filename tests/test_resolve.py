@@ -60,3 +60,18 @@ def test_three_people_in_common_group_articles_within_the_window_and_coverage_ne
     assert _stories(article("a", 1, "Ann Lee", "Tom Reed"), article("b", 4, "Ann Lee", "Tom Reed", "Kim Park"),
                     article("c", 7, "Tom Reed", "Kim Park"), article("d", 9, "Tom Reed", "Kim Park"),
                     article("e", 20, "Ann Lee", "Tom Reed")) == [["a", "b", "c"], ["d"], ["e"]]
+
+
+def test_a_persons_page_shows_the_eight_people_most_often_mentioned_with_them_ties_by_name() -> None:
+    from sitegen.model import Site
+    from sitegen.render import Linker, pages
+
+    others = [f"Person {letter}{letter}" for letter in "ZYXWVUTSRQ"]  # ten, named against the alphabet
+    # Person ZZ and Person YY share three articles with Ines Moreau, the rest one each.
+    articles = [_article(f"a{n}", 1 + n, (others[0], others[1]), speaker=None) for n in range(3)]
+    articles += [_article(f"b{n}", 10 + n, (name,), speaker=None) for n, name in enumerate(others[2:])]
+    digest = link([a for a, _ in articles], [n for _, n in articles], KnowledgeBase(), story_window_days=0)
+    shown = next(page.context["co_mentions"] for page in pages(digest, Site(root=Path(".")), Linker(digest))
+                 if page.path == "people/ines-moreau.html")
+    assert shown == [("person-yy", 3), ("person-zz", 3), ("person-qq", 1), ("person-rr", 1), ("person-ss", 1),
+                     ("person-tt", 1), ("person-uu", 1), ("person-vv", 1)]
