@@ -2,9 +2,10 @@
 
 lunr.py tokenizes character by character and runs its pipeline (trimmer, stop-word filter, Porter
 stemmer) on every token. News repeats its words, so this module normalises each distinct word once
-and hands lunr's Builder the finished terms; the index itself (BM25 field vectors, inverted index,
-token set, serialisation for lunr.js) is still built by lunr.py. `tests/test_search.py` checks that
-the serialised index is the same as lunr's own.
+(lunr's own pipeline functions) and hands lunr's Builder the finished terms; the Builder's inverted
+index, its idf and its serialisation for lunr.js are lunr.py's, and the BM25 field vectors are scored
+here with lunr's formula, all at once. `tests/test_search.py` and a property test check that the
+serialised index is the same as lunr's own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import Counter
 from itertools import chain
 from typing import Any
 
+import numpy as np
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.builder import Builder
 from lunr.field_ref import FieldRef
@@ -23,6 +25,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.tokenizer import SEPARATOR_CHARS
 from lunr.trimmer import full_re
 from lunr.vector import Vector
+from numpy.typing import NDArray
 
 
 def words(text: str) -> list[str]:
@@ -34,6 +37,18 @@ def words(text: str) -> list[str]:
         if separator in text:
             text = text.replace(separator, " ")
     return text.split(" ")
+
+
+def round_3(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """`round(x, 3)` of each value, as Python rounds: to the double nearest the decimal with three
+    places nearest the value's exact binary value. Scaled by 1000, rounded to an integer and divided,
+    that is the same result except where the scaled value is within its own rounding error of a half
+    (x * 1000 is rounded to a double first); those few are rounded by Python."""
+    scaled = values * 1000
+    rounded: NDArray[np.float64] = np.rint(scaled) / 1000
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        rounded[i] = round(float(values[i]), 3)
+    return rounded
 
 
 def normalise(word: str) -> str | None:
@@ -99,27 +114,39 @@ class TermBuilder(Builder):  # type: ignore[misc]
                 posting[field_name].setdefault(doc_ref, {})
 
     def _create_field_vectors(self) -> None:
-        vectors: dict[str, Vector] = {}
-        number_and_idf: dict[str, tuple[int, float]] = {}
+        """lunr's BM25 field vectors, scored for every field of every document at once with numpy: the
+        same operations in lunr's order (so the same floats) and rounded as lunr rounds (`round_3`).
+        One at a time in Python, they were 0.3 s of a full-text shard's 0.7 s."""
+        refs = list(self.field_term_frequencies)
+        frequencies = list(self.field_term_frequencies.values())
+        sizes = np.fromiter(map(len, frequencies), dtype=np.int64, count=len(refs))
+        terms = list(chain.from_iterable(frequencies))
+        number_of = {term: posting["_index"] for term, posting in self.inverted_index.items()}
+        idf_of = {term: idf(posting, self.document_count) for term, posting in self.inverted_index.items()}
+        numbers = np.fromiter(map(number_of.__getitem__, terms), dtype=np.int64, count=len(terms))
+        idfs = np.fromiter(map(idf_of.__getitem__, terms), dtype=np.float64, count=len(terms))
+        tfs = np.fromiter(chain.from_iterable(f.values() for f in frequencies), dtype=np.float64, count=len(terms))
         k1, b = self._k1, self._b
-        k1_plus_1 = k1 + 1
-        for field_ref, frequencies in self.field_term_frequencies.items():
-            if not frequencies:  # an empty field: no terms, and an average length that may be 0
-                vectors[field_ref] = Vector([])
-                continue
-            field_name = self.field_of[field_ref]
-            boost = self._fields[field_name].boost
-            norm = k1 * (1 - b + b * (self.field_lengths[field_ref] / self.average_field_length[field_name]))
-            pairs = []
-            for term, tf in frequencies.items():
-                known = number_and_idf.get(term)
-                if known is None:
-                    posting = self.inverted_index[term]
-                    known = number_and_idf[term] = (posting["_index"], idf(posting, self.document_count))
-                # lunr's own arithmetic, in its order: the same floats, rounded the same way
-                score = known[1] * (k1_plus_1 * tf) / (norm + tf) * boost
-                pairs.append((known[0], round(score, 3)))
-            vectors[field_ref] = Vector(list(chain.from_iterable(sorted(pairs))))
+        norms, boosts = [], []
+        for ref, counted in zip(refs, frequencies, strict=True):
+            name = self.field_of[ref]
+            boosts.append(self._fields[name].boost)
+            # An empty field has no terms to score, and its field's average length may be 0.
+            norms.append(k1 * (1 - b + b * (self.field_lengths[ref] / self.average_field_length[name]))
+                         if counted else 0.0)
+        norm = np.repeat(np.array(norms, dtype=np.float64), sizes)
+        boost = np.repeat(np.array(boosts, dtype=np.float64), sizes)
+        scores = round_3(idfs * ((k1 + 1) * tfs) / (norm + tfs) * boost)
+        # Each vector in term order: sorted by field, then by term number (a term once per field).
+        order = np.lexsort((numbers, np.repeat(np.arange(len(refs)), sizes)))
+        sorted_numbers, sorted_scores = numbers[order].tolist(), scores[order].tolist()
+        ends = np.cumsum(sizes).tolist()
+        vectors: dict[str, Vector] = {}
+        start = 0
+        for ref, end in zip(refs, ends, strict=True):
+            pairs = zip(sorted_numbers[start:end], sorted_scores[start:end], strict=True)
+            vectors[ref] = Vector(list(chain.from_iterable(pairs)))  # [number, score, number, score, ...]
+            start = end
         self.field_vectors = vectors
 
     def _calculate_average_field_lengths(self) -> None:

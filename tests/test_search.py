@@ -149,3 +149,21 @@ def test_compact_json_is_the_standard_librarys_text() -> None:
     assert compact_json(tiny) != standard(tiny) and json.loads(compact_json(tiny)) == tiny
     odd = {"path": "caf\udce9.md"}  # a lone surrogate (a file name read with surrogateescape): orjson refuses it
     assert compact_json(odd) == standard(odd)
+
+
+def test_scores_are_rounded_as_python_rounds_them() -> None:
+    import random
+
+    import numpy as np
+
+    from sitegen.search_index import round_3
+
+    rng = random.Random(3)
+    values = [rng.uniform(0, 50) for _ in range(20_000)]
+    # Near halves, where scaling by 1000 first can round the other way: k + 0.5 thousandths, and the
+    # doubles right beside them.
+    for k in range(0, 5000, 7):
+        half = (k + 0.5) / 1000
+        values += [half, np.nextafter(half, 0.0), np.nextafter(half, 1e9)]
+    values += [0.0015, 1.0005, 2.0625, 2.675, 0.0005, 1e-9]
+    assert round_3(np.array(values, dtype=np.float64)).tolist() == [round(float(v), 3) for v in values]
