@@ -319,7 +319,17 @@ def _finish_site(out: Path, staging: Path, files: dict[str, str], lunr_js: Path,
     The old site is moved into `replaced` (a folder of the cache); that folder is returned for the caller
     to delete (`_remove_in_background`), or None when there was no old site or it is deleted already."""
     for relative_path, text in sorted(files.items()):
-        write_page(staging, relative_path, text)
+        # A file the old site has with the same bytes (most of the 5,000 feeds of 10,000 articles, after an
+        # edit) is linked from there: written again, they took 0.67 s of the write stage in consecutive
+        # edits, while the file system was still busy with the last build's files (0.14 s linked).
+        try:
+            unchanged = (out / relative_path).read_bytes() == text.encode("utf-8")
+        except OSError:
+            unchanged = False  # not in the old site
+        if unchanged:
+            link_or_copy(out / relative_path, staging / relative_path)
+        else:
+            write_page(staging, relative_path, text)
     assets = staging / "assets"
     assets.mkdir(exist_ok=True)
     for name in ("style.css", "search.js"):

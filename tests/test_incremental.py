@@ -90,6 +90,25 @@ def test_only_pages_whose_inputs_changed_are_drawn_again(tmp_path: Path, nlp) ->
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
 
 
+def test_feeds_are_written_again_only_when_their_text_changes(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    (root / "content" / "articles" / "harbour.md").write_text(
+        "---\ntitle: Harbour reopens\npublished: 2020-03-01\n---\n\nPort director Ines Moreau said on Friday: "
+        "\"We are open again.\"\n")
+    build(load_config(root))
+    feeds = root / "site" / "feeds" / "people"
+    before = {p.name: p.stat().st_ino for p in feeds.glob("*.xml")}
+    # The headline is in Ines Moreau's feed, and in no other person's.
+    harbour = root / "content" / "articles" / "harbour.md"
+    harbour.write_text(harbour.read_text().replace("Harbour reopens", "Harbour opens again"))
+    build(load_config(root))
+    after = {p.name: p.stat().st_ino for p in feeds.glob("*.xml")}
+    assert "Harbour opens again" in (feeds / "ines-moreau.xml").read_text()
+    assert {name for name in after if after[name] != before.get(name)} == {"ines-moreau.xml"}
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
 def test_a_page_showing_only_a_persons_name_is_not_drawn_again_when_their_other_articles_change(
         tmp_path: Path, nlp) -> None:
     (tmp_path / "site-root").mkdir()
