@@ -13,11 +13,11 @@ import bisect
 import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import attrgetter, itemgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
@@ -139,8 +139,8 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[N
     return {node: root[spelling] for node, spelling in node_spelling.items()}
 
 
-def _entity_pages(rank: dict[str, int], annotations: list[Annotations],
-                  kb: KnowledgeBase) -> tuple[list[EntityPage], dict[tuple[str, str, str], str]]:
+def _entity_pages(rank: dict[str, int], annotations: list[Annotations], kb: KnowledgeBase,
+                  memory: Linking) -> tuple[tuple[EntityPage, ...], dict[tuple[str, str, str], str]]:
     """One page per entity; `rank` is each article's place newest first (publication date, then slug)."""
     pairs = [(a.article, e) for a in annotations for e in a.entities]
     keys = merge_entities(pairs, kb)
@@ -167,13 +167,13 @@ def _entity_pages(rank: dict[str, int], annotations: list[Annotations],
         # Sorting by rank, an integer, orders as (published, slug) newest first does, at a fraction of the cost.
         mentioned = sorted(set(map(_FIRST, members)), key=rank.__getitem__)
         forms = sorted({*names, *itertools.chain.from_iterable(map(_MENTIONS, entities))})
-        pages.append(EntityPage(slug=slug, name=name, kind=kind, forms=tuple(forms),
-                                roles=tuple(r for r, _ in roles.most_common()), articles=tuple(mentioned),
-                                description=known[name].description if name in known else None))
+        pages.append(memory.same("entity page", (kind, slug), EntityPage(
+            slug=slug, name=name, kind=kind, forms=tuple(forms), roles=tuple(r for r, _ in roles.most_common()),
+            articles=tuple(mentioned), description=known[name].description if name in known else None)))
         page = f"{kind}/{slug}"
         for article, entity in members:
             page_of[(article, entity.kind, entity.name)] = page
-    return pages, page_of
+    return tuple(pages), page_of
 
 
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
@@ -308,19 +308,26 @@ def _summary(article: Article) -> str:
     return " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
 
 
-def _events(articles: dict[str, Article], annotations: list[Annotations]) -> list[DatedEvent]:
+def _article_events(article: Article, annotation: Annotations) -> list[DatedEvent]:
+    """The days one article mentions, each sentence once, by day."""
+    text = article_text(article)
     events = []
-    for annotation in annotations:
-        article = articles[annotation.article]
-        text = article_text(article)
-        for date in annotation.dates:
-            if date.granularity != "day":
-                continue
-            sentence = _sentence_around(text, date.anchor.prefix + date.anchor.exact)
-            events.append(DatedEvent(value=date.value, article=article.slug, expression=date.anchor.exact,
-                                     sentence=sentence))
+    for date in annotation.dates:
+        if date.granularity != "day":
+            continue
+        sentence = _sentence_around(text, date.anchor.prefix + date.anchor.exact)
+        events.append(DatedEvent(value=date.value, article=article.slug, expression=date.anchor.exact,
+                                 sentence=sentence))
     unique = {(e.value, e.article, e.sentence): e for e in events}
-    return sorted(unique.values(), key=lambda e: (e.value, e.article, e.sentence))
+    return sorted(unique.values(), key=_EVENT_ORDER)
+
+
+def _unique_events(per_article: Iterable[list[DatedEvent]]) -> tuple[DatedEvent, ...]:
+    """Every article's events, by day (an event is one article's, so each is once already)."""
+    return tuple(sorted(itertools.chain.from_iterable(per_article), key=_EVENT_ORDER))
+
+
+_EVENT_ORDER = attrgetter("value", "article", "sentence")
 
 
 def _sentence_around(text: str, needle: str) -> str:
@@ -333,37 +340,127 @@ def _sentence_around(text: str, needle: str) -> str:
 
 
 def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeBase,
-         story_window_days: int = 3) -> Digest:
-    """Cross-link articles and annotations into the digest the renderer shows."""
+         story_window_days: int = 3, memory: Linking | None = None) -> Digest:
+    """Cross-link articles and annotations into the digest the renderer shows.
+
+    With the `memory` of earlier calls (`sitegen serve` keeps one between builds), each part is made
+    again only when what it is made from changed, and every part equal to the one made before is that
+    same object: an edited article's text is linked again without merging 273,000 mentions anew, and
+    what did not change can be told by identity (sitegen.render). The digest is the same either way.
+    """
+    memory = memory if memory is not None else Linking()
     by_slug = {a.slug: a for a in articles}
     ordered = sorted(articles, key=lambda a: (a.published, a.slug), reverse=True)
     position = {a.slug: index for index, a in enumerate(ordered)}
     annotations = sorted((a for a in annotations if a.article in by_slug), key=lambda a: position[a.article])
-    pages, page_of = _entity_pages(position, annotations, kb)
-    quotes = _quotes(by_slug, annotations, page_of)
-    entity_sets: dict[str, set[str]] = defaultdict(set)
-    for (article, _, _), page in page_of.items():
-        entity_sets[article].add(page)
-    events = _events(by_slug, annotations)
-    by_article = _ByArticle(quotes=defaultdict(list), events=defaultdict(list), people=defaultdict(list),
-                            entity_sets=entity_sets)
-    for quote in quotes:
-        by_article.quotes[quote.article].append(quote)
-    for event in events:
-        by_article.events[event.article].append(event)
-    for (article, kind, _), page in page_of.items():
-        if kind == "person":
-            by_article.people[article].append(page)
-    stories = [_story(group, by_article) for group in _story_groups(ordered, entity_sets, quotes, story_window_days)]
-    stories = _unique_story_slugs(sorted(stories, key=lambda s: (s.published, s.slug), reverse=True))
+    # Entity pages follow from the mentions, the order of the articles and the knowledge base only.
+    entity_inputs = (tuple(position), tuple(a.article for a in annotations), tuple(a.entities for a in annotations), kb)
+    pages, page_of = memory.made("entities", entity_inputs, lambda: _entity_pages(position, annotations, kb, memory))
+    per_article = memory.per_article_links(page_of)
+    quotes_of = {a.article: memory.each("quotes", a.article, (by_slug[a.article], a.quotes, per_article.get(a.article)),
+                                        partial(_quotes, by_slug, [a], page_of)) for a in annotations}
+    events_of = {a.article: memory.each("events", a.article, (by_slug[a.article], a.dates),
+                                        partial(_article_events, by_slug[a.article], a)) for a in annotations}
+    quotes = [quote for a in annotations for quote in quotes_of[a.article]]
+    entity_sets = {slug: memory.each("entity set", slug, links, partial(_pages, links))
+                   for slug, links in per_article.items()}
+    events = memory.made("all events", tuple(events_of.values()), lambda: _unique_events(events_of.values()))
+    by_article = _ByArticle(
+        quotes=quotes_of, events=events_of, entity_sets=entity_sets,
+        people={slug: memory.each("people", slug, links, partial(_people, links))
+                for slug, links in per_article.items()})
+    grouping_inputs = (tuple((a.slug, a.published, a.story) for a in ordered),
+                       tuple(entity_sets.get(a.slug) for a in ordered),
+                       tuple(quotes_of.get(a.slug) for a in ordered), story_window_days)
+    groups = memory.made("story groups", grouping_inputs, lambda: [
+        tuple(a.slug for a in group) for group in _story_groups(ordered, _Defaulting(entity_sets), quotes,
+                                                                  story_window_days)])
+    stories = []
+    for group in groups:
+        members = [by_slug[slug] for slug in group]
+        inputs = tuple((a, quotes_of.get(a.slug), events_of.get(a.slug), by_article.people.get(a.slug),
+                        entity_sets.get(a.slug)) for a in members)
+        stories.append(memory.each("story", group, inputs, partial(_story, members, by_article)))
+    stories = _unique_story_slugs(sorted(stories, key=lambda s: (s.published, s.slug), reverse=True), memory)
     story_of = {article: story.slug for story in stories for article in story.articles}
-    topics = _topic_pages(ordered, annotations, kb, story_of)
+    topics = [memory.same("topic", topic.topic.slug, topic)
+              for topic in _topic_pages(ordered, annotations, kb, story_of)]
     return Digest(
-        articles=tuple(ordered), annotations=tuple(annotations), entities=tuple(pages),
-        entity_of=tuple(_sorted_by_first((a, name, page) for (a, _, name), page in page_of.items())),
-        stories=tuple(stories), topics=tuple(topics), quotes=tuple(quotes),
-        events=tuple(events), co_mentions=tuple(_co_mentions(entity_sets)),
+        articles=tuple(ordered), annotations=tuple(annotations), entities=pages,
+        entity_of=memory.made("entity_of", page_of, lambda: tuple(
+            _sorted_by_first((a, name, page) for (a, _, name), page in page_of.items()))),
+        stories=tuple(stories), topics=tuple(topics), quotes=tuple(quotes), events=events,
+        co_mentions=memory.made("co_mentions", page_of, lambda: tuple(_co_mentions(entity_sets))),
     )
+
+
+def _pages(links: dict[tuple[str, str], str]) -> set[str]:
+    """The pages an article's entities link to."""
+    return set(links.values())
+
+
+def _people(links: dict[tuple[str, str], str]) -> list[str]:
+    """The pages of the people an article names, in the order of its entities."""
+    return [page for (kind, _), page in links.items() if kind == "person"]
+
+
+_Made = TypeVar("_Made")
+
+
+class Linking:
+    """What `link` made last time, with what it was made from (see `link`)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, tuple[Any, Any]] = {}
+        self._each: dict[str, dict[Any, tuple[Any, Any]]] = defaultdict(dict)
+        self._same: dict[str, dict[Any, Any]] = defaultdict(dict)
+
+    def made(self, part: str, inputs: Any, make: Callable[[], _Made]) -> _Made:
+        """`make()`, or what it made last time from inputs equal to these. Inputs are compared with `==`,
+        which takes an object as equal to itself without asking it: inputs reused from last time cost next
+        to nothing to compare, however large."""
+        known = self._made.get(part)
+        if known is not None and (known[0] is inputs or known[0] == inputs):
+            return cast(_Made, known[1])
+        made = make()
+        self._made[part] = (inputs, made)
+        return made
+
+    def each(self, part: str, key: Any, inputs: Any, make: Callable[[], _Made]) -> _Made:
+        """As `made`, for one of many (one article's quotes): a result equal to last time's is last time's."""
+        known = self._each[part].get(key)
+        if known is not None and known[0] == inputs:
+            return cast(_Made, known[1])
+        made = make()
+        if known is not None and known[1] == made:
+            made = known[1]
+        self._each[part][key] = (inputs, made)
+        return made
+
+    def same(self, part: str, key: Any, value: _Made) -> _Made:
+        """`value`, or the equal value given last time under `key` (so that it is the same object)."""
+        known = self._same[part].get(key)
+        if known is not None and known == value:
+            return cast(_Made, known)
+        self._same[part][key] = value
+        return value
+
+    def per_article_links(self, page_of: dict[NodeKey, str]) -> dict[str, dict[tuple[str, str], str]]:
+        """The pages of each article's entities, (kind, name) -> page, each article's the same object as
+        last time when they are the same."""
+        def split() -> dict[str, dict[tuple[str, str], str]]:
+            links: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+            for (article, kind, name), page in page_of.items():
+                links[article][(kind, name)] = page
+            return {slug: self.same("links", slug, table) for slug, table in links.items()}
+        return self.made("per-article links", page_of, split)
+
+
+class _Defaulting(dict[str, set[str]]):
+    """The entity sets of articles, an empty one for an article without entities."""
+
+    def __missing__(self, key: str) -> set[str]:
+        return set()
 
 
 @dataclass(frozen=True)
@@ -378,25 +475,25 @@ class _ByArticle:
 
 def _story(group: list[Article], by_article: _ByArticle) -> Story:
     oldest_first = sorted(group, key=lambda a: (a.published, a.slug))
-    lead = max(group, key=lambda a: (len(by_article.entity_sets[a.slug]), -a.published.toordinal(), a.slug))
+    lead = max(group, key=lambda a: (len(by_article.entity_sets.get(a.slug, ())), -a.published.toordinal(), a.slug))
     editor_slug = next((a.story for a in group if a.story), None)
-    people = Counter(page for a in group for page in by_article.people[a.slug])
-    story_quotes = [q for a in oldest_first for q in by_article.quotes[a.slug]]
-    events = sorted((e for a in group for e in by_article.events[a.slug]),
-                    key=lambda e: (e.value, e.article, e.sentence))
+    people = Counter(page for a in group for page in by_article.people.get(a.slug, ()))
+    story_quotes = [q for a in oldest_first for q in by_article.quotes.get(a.slug, ())]
+    events = sorted((e for a in group for e in by_article.events.get(a.slug, ())), key=_EVENT_ORDER)
     return Story(slug=editor_slug or slugify(lead.title), title=lead.title, summary=_summary(lead),
                  published=max(a.published for a in group), articles=tuple(a.slug for a in oldest_first),
                  people=tuple(p.split("/", 1)[1] for p, _ in sorted(people.items(), key=lambda i: (-i[1], i[0]))),
                  utterances=tuple(_utterances(story_quotes)), events=tuple(events), editor_set=bool(editor_slug))
 
 
-def _unique_story_slugs(stories: list[Story]) -> list[Story]:
+def _unique_story_slugs(stories: list[Story], memory: Linking) -> list[Story]:
     seen: Counter[str] = Counter()
     result = []
     for story in stories:
         seen[story.slug] += 1
         if seen[story.slug] > 1:
-            story = replace(story, slug=f"{story.slug}-{seen[story.slug]}")
+            slug = f"{story.slug}-{seen[story.slug]}"
+            story = memory.same("renamed story", slug, replace(story, slug=slug))
         result.append(story)
     return result
 

@@ -7,9 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sitegen.model import Anchor, Annotations, Article, Entity, KnowledgeBase, Quote
-from sitegen.resolve import link
+from sitegen.model import Anchor, Annotations, Article, DateRef, Entity, KnowledgeBase, Quote
+from sitegen.resolve import Linking, link
 
 WORDS = "we will reopen the harbour before the storm season begins"
 
@@ -75,3 +77,74 @@ def test_a_persons_page_shows_the_eight_people_most_often_mentioned_with_them_ti
                  if page.path == "people/ines-moreau.html")
     assert shown == [("person-yy", 3), ("person-zz", 3), ("person-qq", 1), ("person-rr", 1), ("person-ss", 1),
                      ("person-tt", 1), ("person-uu", 1), ("person-vv", 1)]
+
+
+PEOPLE = ("Ann Lee", "Tom Reed", "Kim Park", "Ines Moreau", "Volodymyr Zelensky", "Volodymyr Zelenskyy")
+PLACES = ("Kyiv", "Harbour", "Lyon")
+
+
+@st.composite
+def _archive_article(draw: st.DrawFn, slug: str) -> tuple[Article, Annotations]:
+    people = draw(st.lists(st.sampled_from(PEOPLE), unique=True, max_size=4))
+    places = draw(st.lists(st.sampled_from(PLACES), unique=True, max_size=2))
+    day = draw(st.integers(1, 12))
+    words = draw(st.sampled_from([WORDS, "nothing new was said about the harbour today", "no comment"]))
+    speaker = draw(st.sampled_from([None, *people]))
+    lead = draw(st.sampled_from(["", "Nothing new was said.\n\n", "An update.\n\n"]))
+    who, where = " and ".join(people) or "Nobody", " and ".join(places) or "town"
+    body = f'{lead}{who} met on Monday in {where}. "{words}," they said.'
+    article = Article(slug=slug, path=Path(f"{slug}.md"), title=draw(st.sampled_from(["Harbour", f"News {slug}"])),
+                      published=dt.date(2025, 3, day), body=body, body_line=1,
+                      story=draw(st.sampled_from([None, None, None, "harbour-talks"])))
+    entities = tuple(sorted([Entity(name=p, kind="person", mentions=(p,)) for p in people]
+                            + [Entity(name=p, kind="place", mentions=(p,)) for p in places],
+                            key=lambda e: (e.kind, e.name)))
+    quotes = (Quote(anchor=Anchor(exact=words), speaker=speaker, kind="full"),)
+    dates = (DateRef(anchor=Anchor(exact="on Monday"), value=f"2025-03-{day:02}", granularity="day"),)
+    return article, Annotations(article=slug, text_sha256="x", entities=entities, quotes=quotes, dates=dates)
+
+
+@st.composite
+def _archives(draw: st.DrawFn) -> list[list[tuple[Article, Annotations]]]:
+    """An archive, then the same archive after each of a few edits: articles edited, added or removed."""
+    slugs = [f"a{n}" for n in range(draw(st.integers(1, 8)))]
+    archive = {slug: draw(_archive_article(slug)) for slug in slugs}
+    versions = [list(archive.values())]
+    for _ in range(draw(st.integers(1, 6))):
+        slug = draw(st.sampled_from([*archive, f"a{len(archive) + 10}"]))
+        change = draw(st.sampled_from(["remove", "story", "rewrite"])) if slug in archive else "rewrite"
+        if change == "remove" and len(archive) > 1:
+            del archive[slug]
+        elif change == "story":  # only the editor's grouping changes
+            article, annotations = archive[slug]
+            archive[slug] = dataclasses.replace(article, story=None if article.story else "harbour-talks"), annotations
+        else:
+            archive[slug] = draw(_archive_article(slug))
+        versions.append(list(archive.values()))
+    return versions
+
+
+@settings(max_examples=150, deadline=None)
+@given(_archives())
+def test_linking_again_with_the_memory_of_earlier_links_makes_the_digest_linking_afresh_makes(
+        versions: list[list[tuple[Article, Annotations]]]) -> None:
+    memory = Linking()
+    kb = KnowledgeBase()
+    for version in versions:
+        articles, annotations = [a for a, _ in version], [n for _, n in version]
+        assert link(articles, annotations, kb, memory=memory) == link(articles, annotations, kb)
+
+
+def test_an_edit_of_one_article_leaves_every_other_part_of_the_digest_the_same_object() -> None:
+    first, second, third = _article("a", 1, ("Ann Lee",), "Ines Moreau"), _article("b", 2, ("Ann Lee",), None), \
+        _article("c", 20, ("Tom Reed",), "Tom Reed")
+    memory = Linking()
+    before = link([first[0], second[0], third[0]], [first[1], second[1], third[1]], KnowledgeBase(), memory=memory)
+    edited = dataclasses.replace(third[0], body="An update.\n\n" + third[0].body)
+    after = link([first[0], second[0], edited], [first[1], second[1], third[1]], KnowledgeBase(), memory=memory)
+    assert after == link([first[0], second[0], edited], [first[1], second[1], third[1]], KnowledgeBase())
+    stories = {story.articles: story for story in before.stories}
+    assert [story is stories.get(story.articles) for story in after.stories] == [
+        story.articles != ("c",) for story in after.stories]  # only the edited article's story is new
+    assert all(x is y for x, y in zip(after.entities, before.entities, strict=True))
+    assert all(x is y for x, y in zip(after.quotes, before.quotes, strict=True))
