@@ -56,15 +56,19 @@ class Memo:
     makes the values (all of sitegen when empty): when one changes, the kept values are dropped.
 
     Each value is kept pickled on its own and unpickled when asked for: after an edit, saving writes
-    the bytes of the 9,999 unchanged entries as they are instead of pickling them all again.
+    the bytes of the 9,999 unchanged entries as they are instead of pickling them all again. A
+    `resident` memo keeps the unpickled values as well, for the next build in the same process.
     """
 
-    def __init__(self, path: Path | None, made_by: tuple[str, ...] = ()) -> None:
+    def __init__(self, path: Path | None, made_by: tuple[str, ...] = (), resident: bool = False) -> None:
         self.path = path
         self.version = code_version(made_by)
         self._kept: dict[Any, bytes] = self._load() if path is not None else {}
         self._used: dict[Any, bytes] = {}
         self._changed = False
+        # Resident (a memo kept by `sitegen serve` from build to build): values stay unpickled, and a key
+        # gives the same object every time, so what did not change is the same object in the next build.
+        self._objects: dict[Any, tuple[Any, bytes]] | None = {} if resident else None
 
     def _load(self) -> dict[Any, bytes]:
         assert self.path is not None
@@ -77,6 +81,9 @@ class Memo:
 
     def get(self, key: Any) -> Any:
         """The kept value, or None."""
+        if self._objects is not None and (known := self._objects.get(key)) is not None:
+            self._used[key] = known[1]
+            return known[0]
         data = self._kept.get(key)
         if data is None:
             return None
@@ -86,11 +93,15 @@ class Memo:
         except Exception:
             return None
         self._used[key] = data
+        if self._objects is not None:
+            self._objects[key] = (value, data)
         return value
 
     def put(self, key: Any, value: Any) -> None:
-        self._used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = self._used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._changed = True
+        if self._objects is not None:
+            self._objects[key] = (value, data)
 
     def save(self) -> None:
         """Write the entries this build used, unless they are exactly those already kept, and let go of
@@ -98,6 +109,9 @@ class Memo:
         is a damaged one, and that only means making the results again."""
         used, changed = self._used, self._changed or len(self._used) != len(self._kept)
         self._kept, self._used, self._changed = {}, {}, False
+        if self._objects is not None:  # resident: what this build used is what the next one starts from
+            self._kept = used
+            self._objects = {key: self._objects[key] for key in used if key in self._objects}
         if self.path is not None and changed:
             data = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
             atomic_write_bytes(self.path, data, durable=False)

@@ -52,12 +52,42 @@ DEFAULT_INDEX = "assets/search-index.js"
 SEARCH_CODE = ("search.py", "search_index.py")
 
 
-def search_documents(digest: Digest) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
-    """(result documents, default-index records, full-text records), with short refs."""
+class SearchMemory:
+    """What `plan_index` keeps for the next build in the same process (`sitegen serve`): the entities'
+    forms by article while the entities are the same objects, and each index file's key while its
+    documents are equal (at 10,000 articles, 0.2 and 0.2 s of each build)."""
+
+    def __init__(self) -> None:
+        self.entities: tuple[Any, Any, Any] | None = None
+        self.keys: dict[str, tuple[Part, tuple[str, int]]] = {}
+
+    def key(self, part: Part) -> tuple[str, int]:
+        known = self.keys.get(part.path)
+        if known is not None and known[0] == part:
+            return known[1]
+        made = self.keys[part.path] = (part, _key(part))
+        return made[1]
+
+
+def _entity_forms(digest: Digest) -> tuple[dict[str, str], dict[str, dict[str, list[str]]]]:
+    """Each entity's forms as one text, by page key; those of each article's entities by kind."""
     forms_of = {f"{e.kind}/{e.slug}": " ".join(sorted({e.name, *e.forms})) for e in digest.entities}
     article_entities: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for slug, _, key in digest.entity_of:
         article_entities[slug][key.split("/", 1)[0]].append(forms_of[key])
+    return forms_of, article_entities
+
+
+def search_documents(digest: Digest, memory: SearchMemory | None = None
+                     ) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+    """(result documents, default-index records, full-text records), with short refs."""
+    known = memory.entities if memory is not None else None
+    if known is not None and known[0] is digest.entities and known[1] is digest.entity_of:
+        forms_of, article_entities = known[2]
+    else:
+        forms_of, article_entities = _entity_forms(digest)
+        if memory is not None:
+            memory.entities = (digest.entities, digest.entity_of, (forms_of, article_entities))
     topics_of: dict[str, list[str]] = defaultdict(list)
     for topic in digest.topics:
         for slug in topic.articles:
@@ -157,9 +187,9 @@ class IndexPlan(NamedTuple):
     null_default: str | None
 
 
-def plan_index(digest: Digest) -> IndexPlan:
+def plan_index(digest: Digest, memory: SearchMemory | None = None) -> IndexPlan:
     """What `index_files` makes, worked out (cheap next to indexing it)."""
-    docs, records, bodies = search_documents(digest)
+    docs, records, bodies = search_documents(digest, memory)
     shards = [bodies[i:i + SHARD_SIZE] for i in range(0, len(bodies), SHARD_SIZE)]
     # The default index's file also tells how many full-text shards there are.
     default_opening = f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = "
@@ -167,7 +197,8 @@ def plan_index(digest: Digest) -> IndexPlan:
     parts += [Part(f"assets/search-fulltext-{n}.js", "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
                    f"window.SITEGEN_FULLTEXT[{n}] = ", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
     null_default = None if records else f"{default_opening}null;\n"  # lunr cannot index nothing
-    keys, sizes = zip(*(_key(part) for part in parts), strict=True) if parts else ((), ())
+    key = memory.key if memory else _key
+    keys, sizes = zip(*map(key, parts), strict=True) if parts else ((), ())
     return IndexPlan(_script("SITEGEN_DOCS", doc_table(docs)), parts, list(keys), list(sizes), null_default)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from sitegen import render
-from sitegen.build import build, find_lunr, input_fingerprint
+from sitegen.build import Session, build, find_lunr, input_fingerprint
 from sitegen.config import load_config
 
 from .conftest import make_site, tree
@@ -241,3 +241,60 @@ def test_input_fingerprint_sees_every_file_under_content_and_templates(tmp_path:
     assert touched != before
     (root / "content" / "articles" / "new.md").write_text("---\ntitle: New\npublished: 2025-03-01\n---\n\nText.\n")
     assert input_fingerprint(site, lunr_js) != touched
+
+
+def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    site = load_config(root)
+    session = Session.start(site)
+    build(site, session=session)
+    articles = sorted((root / "content" / "articles").glob("*.md"))
+
+    def check(label: str) -> dict[str, int]:
+        before = _inodes(root / "site")
+        report = build(site, session=session)
+        assert not report.up_to_date and not report.errors, label
+        assert tree(root / "site") == full_build(root, tmp_path / "scratch"), label
+        after = _inodes(root / "site")
+        return {page: inode for page, inode in after.items() if before.get(page) != inode}
+
+    # An article's last paragraph edited (annotated again in this process): the pages drawn again are those
+    # a build in a process of its own draws (checking every page's fingerprint), and they are not all.
+    alone = tmp_path / "alone"
+    session.save()
+    shutil.copytree(root, alone, symlinks=True)
+    for folder in (root, alone):
+        article = folder / "content" / "articles" / articles[0].name
+        article.write_text(article.read_text().rstrip("\n") + "\n\nNothing new was said.\n")
+    before = _inodes(alone / "site")
+    drawn_alone = {page for page, inode in _rebuilt(alone).items() if before.get(page) != inode}
+    drawn = check("text edited")
+    assert drawn.keys() == drawn_alone and f"articles/{articles[0].stem}.html" in drawn, drawn
+    assert not {"search.html", "404.html"} & drawn.keys(), drawn
+    annotation = root / "content" / "annotations" / f"{articles[1].stem}.yaml"
+    data = yaml.safe_load(annotation.read_text())
+    data["quotes"][0].update(speaker="Keir Starmer", by="editor")
+    annotation.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    check("annotation corrected")
+    (root / "content" / "articles" / "new-one.md").write_text(
+        "---\ntitle: Harbour reopens\npublished: 2025-03-01\n---\n\nPort director Ines Moreau said on Friday: "
+        "\"We are open again.\"\n")
+    check("article added")
+    articles[2].unlink()
+    check("article removed")
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "article.html").write_text(
+        (Path(render.__file__).parent / "templates" / "article.html").read_text().replace("</h1>", "</h1><hr>", 1))
+    assert len(check("template overridden")) >= len(articles) - 1
+    # What the session kept is saved when it ends; a build in another process then carries on from it.
+    session.save()
+    assert build(load_config(root)).up_to_date
+    articles[3].write_text(articles[3].read_text().replace("\n\n", "\n\nAn update.\n\n", 1))
+    assert len(set(_inodes(root / "site").items()) - set(_rebuilt(root).items())) > 0
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+def _rebuilt(root: Path) -> dict[str, int]:
+    build(load_config(root))
+    return _inodes(root / "site")
