@@ -44,7 +44,7 @@ def test_serves_the_site_only_and_rebuilds_on_change(tmp_path: Path, nlp) -> Non
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
     logged: list[str] = []
-    load_model(logged.append)  # as `sitegen serve` does: rebuilds are forked from a process holding the model
+    load_model(logged.append)  # as `sitegen serve` does: rebuilds annotate in this process, with the model loaded
     threading.Thread(target=watch, args=(root, site, state, stop, logged.append), daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
