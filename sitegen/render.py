@@ -354,6 +354,13 @@ def _entity_links(entity_of: tuple[tuple[str, str, str], ...]) -> dict[str, dict
     return dict(links)  # not a defaultdict: reading adds nothing
 
 
+def _top(co_mentioned: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The eight people most often mentioned with one, ties by name: co-mentions come sorted by name,
+    and nlargest keeps that order among equal counts (sorting each person's whole list by a Python
+    key took 0.2 s of listing the pages at 10,000 articles)."""
+    return heapq.nlargest(8, co_mentioned, key=_SECOND)
+
+
 def _co_mentioned(co_mentions: tuple[tuple[str, str, int], ...]) -> dict[str, list[tuple[str, int]]]:
     """Person -> (other person, articles in common), by the other's name."""
     co = defaultdict(list)
@@ -400,10 +407,9 @@ def pages(digest: Digest, site: Site, linker: Linker | None = None,
     for entity in digest.entities:
         path = page_url(entity.kind, entity.slug)
         key = f"{entity.kind}/{entity.slug}"
-        # The eight most often mentioned with this person, ties by name: co-mentions come sorted by name,
-        # and nlargest keeps that order among equal counts (sorting each person's whole list by a Python
-        # key took 0.2 s of listing the pages at 10,000 articles).
-        others = heapq.nlargest(8, co.get(entity.slug, []), key=_SECOND) if entity.kind == "person" else []
+        mentioned_with = co.get(entity.slug) if entity.kind == "person" else None
+        others = ([] if not mentioned_with else
+                  memory.top(entity.slug, mentioned_with) if memory else _top(mentioned_with))
         by_story: dict[str, list[Any]] = defaultdict(list)
         for quote in quotes_by_speaker.get(key, []):
             by_story[linker.story_of[quote.article]].append(quote)
@@ -593,6 +599,15 @@ class RenderMemory:
     """Page path -> (template, context)."""
     groupings: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """Tables made from a part of the digest: name -> (that part, the table)."""
+    tops: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = field(default_factory=dict)
+    """Person -> (the people mentioned with them, the eight shown)."""
+
+    def top(self, person: str, co_mentioned: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """`_top(co_mentioned)`, as last time for the same list (the same while the co-mentions are)."""
+        known = self.tops.get(person)
+        if known is None or known[0] is not co_mentioned:
+            known = self.tops[person] = (co_mentioned, _top(co_mentioned))
+        return known[1]
 
     def made(self, name: str, part: Any, make: Callable[[Any], _Table]) -> _Table:
         """`make(part)`, or the table made last time from this same object."""

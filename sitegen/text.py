@@ -158,6 +158,9 @@ def _plain_text(title: str, dateline: str | None, body: str) -> str:
     return BLOCK_SEPARATOR.join(block.text for block in blocks(probe))
 
 
+# A process building again and again (`sitegen serve`) asks for the same texts each time, mostly the very
+# same strings, whose hash Python keeps: at 10,000 articles, 0.09 s of hashing per build.
+@lru_cache(maxsize=50_000)
 def text_sha256(text: str) -> str:
     """Hash recorded in the annotation file to tell when it is stale."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
