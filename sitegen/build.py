@@ -188,7 +188,9 @@ def build(site: Site, *, force: bool = False, keep_model: bool = False, session:
     lunr_js = find_lunr(site)
     _check_output_folder(site.out)
     fingerprint = input_fingerprint(site, lunr_js)
-    if not force and _up_to_date(site, fingerprint):
+    # A session's first build runs even when nothing changed: it learns what the next ones reuse (else the
+    # first edit under `sitegen serve` would link and check everything: 10.2 s against 2.5 s at 10,000).
+    if not force and (session is None or session.record is not None) and _up_to_date(site, fingerprint):
         report.up_to_date = True
         return report
     try:
@@ -388,8 +390,12 @@ def _staging(out: Path, replaced: Path) -> Path:
     staging = out.with_name(f".{out.name}.building")
     if staging.exists():
         shutil.rmtree(staging)
-    # Sites replaced by earlier builds whose removal was cut short (the machine stopped).
-    shutil.rmtree(replaced, ignore_errors=True)
+    # Sites replaced by earlier builds whose removal was cut short (the machine stopped), or is still under
+    # way: deleted in the background too. Deleted here, the first edit after `sitegen serve` started
+    # waited for most of a replaced site of 27,500 pages to be deleted (6.9 s against 2.5 s).
+    if replaced.is_dir():
+        for leftover in replaced.iterdir():
+            _remove_in_background(leftover)
     staging.mkdir(parents=True)
     return staging
 
@@ -423,7 +429,7 @@ def _finish_site(out: Path, staging: Path, files: dict[str, str], lunr_js: Path,
         staging.rename(out)
         return None
     replaced.mkdir(parents=True, exist_ok=True)
-    old = replaced / f"site-{os.getpid()}"
+    old = replaced / f"site-{os.getpid()}-{time.time_ns()}"  # one process (`sitegen serve`) builds many times
     try:
         out.rename(old)
     except OSError:  # the cache is on another file system: deleted here and now
