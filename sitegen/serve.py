@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import http.server
+import signal
 import sys
 import threading
 import time
@@ -171,11 +172,18 @@ def watch(root: Path, site: Site, state: State, stop: threading.Event, log: Call
         rebuild(root, state, log, builds)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool = True) -> None:
     """Build, then serve until interrupted."""
     state = State()
     site = load_config(root)
     builds = Builds(root)
+    # Stopped by a service manager or `kill` as by Ctrl-C: what the session kept is saved on the way out.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
