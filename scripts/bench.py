@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -172,10 +173,11 @@ def browser_search(site: Path, runs: int = 5) -> tuple[float, float, float]:
     return statistics.median(firsts), max(firsts), further
 
 
-def serve_edits(root: Path, article: Path, edits: int = 3) -> list[float]:
-    """Seconds from saving an edit of `article` to `sitegen serve` reporting its rebuild, for each of
-    `edits` edits in a row (the first is an editor's first after starting the server). Includes the
-    watcher's 0.3 s debounce."""
+def serve_edits(root: Path, article: Path, edits: int = 3) -> tuple[list[float], float, float, int]:
+    """Seconds from saving a change to `sitegen serve` reporting its rebuild: for each of `edits` edits of
+    `article` in a row (the first is an editor's first after starting the server), then for an editor's
+    correction of its annotations and for a new article; and the server's peak memory (MB). Includes the
+    watcher's wait for more changes."""
     process = subprocess.Popen(sitegen("serve", "--port", "0"), cwd=root, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     lines: queue.Queue[str] = queue.Queue()
@@ -194,22 +196,53 @@ def serve_edits(root: Path, article: Path, edits: int = 3) -> list[float]:
                 return line
         raise SystemExit(f"sitegen serve: no line starting {prefix!r} in {limit} s")
 
-    seconds = []
+    def timed(change: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        change()
+        wait_for("rebuilt ")
+        seconds = time.perf_counter() - started
+        time.sleep(2.5)  # a file is trusted by its status once it is 2 s old (sitegen.memo.file_hash)
+        settle(root)  # the site it replaced is deleted, as before every other measurement
+        return seconds
+
+    annotation = root / "content" / "annotations" / f"{article.stem}.yaml"
+    added = root / "content" / "articles" / "zz-served.md"
+    original = article.read_text()
     try:
         wait_for("serving ")
         time.sleep(1)  # the watcher starts after the server
-        original = article.read_text()
-        for n in range(edits):
-            started = time.perf_counter()
-            article.write_text(original.replace("\n\n", f"\n\nNothing new was said (edit {n}).\n\n", 1))
-            wait_for("rebuilt ")
-            seconds.append(time.perf_counter() - started)
-            time.sleep(2.5)  # a file is trusted by its status once it is 2 s old (sitegen.memo.file_hash)
-            settle(root)  # the site it replaced is deleted, as before every other measurement
+        settle(root)  # the site the server's first build replaced is deleted
+        seconds = [timed(lambda n=n: article.write_text(original.replace(
+            "\n\n", f"\n\nNothing new was said (edit {n}).\n\n", 1))) for n in range(edits)]
+        corrected = timed(lambda: annotation.write_text(corrected_quote(annotation.read_text())))
+        new = timed(lambda: added.write_text(
+            "---\ntitle: A served article\npublished: 2031-01-02\n---\n\nPort director Ines Moreau said on "
+            "Saturday: \"The ferry runs again.\"\n"))
+        peak = _peak_mb(process.pid)
     finally:
         process.terminate()
         process.wait()
-    return seconds
+    return seconds, corrected, new, peak
+
+
+def _peak_mb(pid: int) -> int:
+    """The peak resident memory of a running process, in MB (0 where /proc does not tell)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) // 1024 if found else 0
+
+
+def corrected_quote(annotations: str) -> str:
+    """An editor's correction of a quote's kind: one the editor corrected before is set back to full,
+    else the first full quote becomes partial."""
+    for before, after in (("kind: partial\n    by: editor", "kind: full\n    by: editor"),
+                          ("kind: full\n", "kind: partial\n    by: editor\n")):
+        if before in annotations:
+            return annotations.replace(before, after, 1)
+    raise SystemExit("no quote to correct in the annotations of the edited article")
 
 
 def checkout_with_cache(root: Path) -> tuple[float, int, str]:
@@ -310,9 +343,11 @@ def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool,
             "Friday: \"The quay is finished.\"\n")
         seconds, _, _ = run(sitegen("build", "--timings"), root)
         rows.append((label, "the newest article added", f"{seconds:.1f} s"))
-        first, *later = serve_edits(root, article)
+        (first, *later), corrected, added, peak = serve_edits(root, article)
         rows.append((label, "edits under sitegen serve", f"{', '.join(f'{s:.1f}' for s in later)} s from saving the "
-                     f"file to the rebuilt site (the first after starting the server: {first:.1f} s)"))
+                     f"file to the rebuilt site (the first after starting the server: {first:.1f} s); "
+                     f"an annotation corrected {corrected:.1f} s, the newest article added {added:.1f} s; "
+                     f"server's peak memory {peak:,} MB"))
 
 
 def main() -> int:
