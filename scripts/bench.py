@@ -190,8 +190,12 @@ def serve_edits(root: Path, article: Path, edits: int = 3) -> tuple[list[float],
                 line = lines.get(timeout=1)
             except queue.Empty:
                 continue
-            if line.startswith(("error", "Traceback")):
-                raise SystemExit(f"sitegen serve: {line}")
+            if line.startswith(("error", "Traceback", "Process ")):
+                time.sleep(2)  # the rest of the message
+                rest = []
+                while not lines.empty():
+                    rest.append(lines.get())
+                raise SystemExit(f"sitegen serve: {line}{''.join(rest)}")
             if line.startswith(prefix):
                 return line
         raise SystemExit(f"sitegen serve: no line starting {prefix!r} in {limit} s")

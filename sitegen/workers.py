@@ -16,9 +16,13 @@ PR_SET_PDEATHSIG = 1
 def init_worker() -> None:
     """Pool initializer. The worker ends when the process that started it is killed (even by SIGKILL),
     instead of lingering with a language model or a digest in memory (Linux only; elsewhere that part
-    is a no-op). And its garbage collector is on, even when the build forked it while loading with the
-    collector paused (sitegen.memo.collector_paused): a worker makes garbage, cycles included."""
+    is a no-op); SIGTERM ends it as by default. And its garbage collector is on, even when the build
+    forked it while loading with the collector paused (sitegen.memo.collector_paused): a worker makes
+    garbage, cycles included."""
     gc.enable()
+    # Ended by its pool with SIGTERM, silently, even when forked from `sitegen serve`, which turns SIGTERM
+    # into a clean stop of its own (and would otherwise print a traceback for each worker).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
 

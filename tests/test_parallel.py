@@ -4,6 +4,7 @@ work done in the background of a build."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -235,3 +236,23 @@ def test_a_shard_to_index_again_is_indexed_beside_rendering_or_else_after_it(
     monkeypatch.undo()
     build_module.build(site, force=True)
     assert tree(root / "site") == incremental
+
+
+def _sigterm_handler() -> str:
+    return "default" if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else "another"
+
+
+def test_workers_forked_from_the_server_end_silently_on_sigterm() -> None:
+    """`sitegen serve` turns SIGTERM into a clean stop; its pools' workers, forked from it, must not (a pool
+    ends its workers with SIGTERM, and each printed a traceback)."""
+    import multiprocessing as mp
+
+    from sitegen.serve import _interrupt
+    from sitegen.workers import init_worker
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with mp.get_context("fork").Pool(1, initializer=init_worker) as pool:
+            assert pool.apply(_sigterm_handler) == "default"
+    finally:
+        signal.signal(signal.SIGTERM, previous)
