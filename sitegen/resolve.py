@@ -349,6 +349,7 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     what did not change can be told by identity (sitegen.render). The digest is the same either way.
     """
     memory = memory if memory is not None else Linking()
+    memory.begin()
     by_slug = {a.slug: a for a in articles}
     ordered = sorted(articles, key=lambda a: (a.published, a.slug), reverse=True)
     position = {a.slug: index for index, a in enumerate(ordered)}
@@ -385,13 +386,15 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     story_of = {article: story.slug for story in stories for article in story.articles}
     topics = [memory.same("topic", topic.topic.slug, topic)
               for topic in _topic_pages(ordered, annotations, kb, story_of)]
-    return Digest(
+    digest = Digest(
         articles=tuple(ordered), annotations=tuple(annotations), entities=pages,
         entity_of=memory.made("entity_of", page_of, lambda: tuple(
             _sorted_by_first((a, name, page) for (a, _, name), page in page_of.items()))),
         stories=tuple(stories), topics=tuple(topics), quotes=tuple(quotes), events=events,
         co_mentions=memory.made("co_mentions", page_of, lambda: tuple(_co_mentions(entity_sets))),
     )
+    memory.end()
+    return digest
 
 
 def _pages(links: dict[tuple[str, str], str]) -> set[str]:
@@ -414,6 +417,20 @@ class Linking:
         self._made: dict[str, tuple[Any, Any]] = {}
         self._each: dict[str, dict[Any, tuple[Any, Any]]] = defaultdict(dict)
         self._same: dict[str, dict[Any, Any]] = defaultdict(dict)
+        self._asked: dict[str, set[Any]] = defaultdict(set)  # keys of each part asked for by this call
+
+    def begin(self) -> None:
+        """A call of `link` begins."""
+        self._asked.clear()
+
+    def end(self) -> None:
+        """A call of `link` ends: what it did not ask for (parts of articles since removed, stories since
+        regrouped) is forgotten, so that a server's memory does not grow with every edit. A part it did
+        not make at all (entity pages it reused) is kept whole."""
+        for part, asked in self._asked.items():
+            table: dict[Any, Any] = self._each[part] if part in self._each else self._same[part]
+            for key in [key for key in table if key not in asked]:
+                del table[key]
 
     def made(self, part: str, inputs: Any, make: Callable[[], _Made]) -> _Made:
         """`make()`, or what it made last time from inputs equal to these. Inputs are compared with `==`,
@@ -428,6 +445,7 @@ class Linking:
 
     def each(self, part: str, key: Any, inputs: Any, make: Callable[[], _Made]) -> _Made:
         """As `made`, for one of many (one article's quotes): a result equal to last time's is last time's."""
+        self._asked[part].add(key)
         known = self._each[part].get(key)
         if known is not None and known[0] == inputs:
             return cast(_Made, known[1])
@@ -439,6 +457,7 @@ class Linking:
 
     def same(self, part: str, key: Any, value: _Made) -> _Made:
         """`value`, or the equal value given last time under `key` (so that it is the same object)."""
+        self._asked[part].add(key)
         known = self._same[part].get(key)
         if known is not None and known == value:
             return cast(_Made, known)

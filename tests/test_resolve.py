@@ -148,3 +148,11 @@ def test_an_edit_of_one_article_leaves_every_other_part_of_the_digest_the_same_o
         story.articles != ("c",) for story in after.stories]  # only the edited article's story is new
     assert all(x is y for x, y in zip(after.entities, before.entities, strict=True))
     assert all(x is y for x, y in zip(after.quotes, before.quotes, strict=True))
+
+
+def test_the_memory_of_links_forgets_the_parts_of_removed_articles() -> None:
+    first, second = _article("a", 1, ("Ann Lee",), "Ines Moreau"), _article("b", 20, ("Tom Reed",), None)
+    memory = Linking()
+    link([first[0], second[0]], [first[1], second[1]], KnowledgeBase(), memory=memory)
+    link([first[0]], [first[1]], KnowledgeBase(), memory=memory)
+    assert set(memory._each["quotes"]) == {"a"} and set(memory._each["story"]) == {("a",)}
