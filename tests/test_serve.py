@@ -100,3 +100,46 @@ def test_a_rebuild_that_crashes_is_reported_and_the_next_one_works(tmp_path: Pat
         "---\ntitle: Second title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
     assert rebuild(root, state, logged.append)
     assert "Second title" in (root / "site" / "articles" / "one.html").read_text()
+
+
+def test_the_server_stopped_by_sigterm_saves_what_its_session_kept(tmp_path: Path, nlp) -> None:
+    """`sitegen serve` as a service manager runs it: edited while serving, then stopped with SIGTERM. It stops
+    cleanly, and what its session kept (parsed files, the page record) is saved for the next build."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    root = make_site(tmp_path, with_seeds=False)
+    article = root / "content" / "articles" / "one.md"
+    article.write_text("---\ntitle: First title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
+    server = subprocess.Popen([sys.executable, "-m", "sitegen", "--root", str(root), "serve", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    lines: list[str] = []
+
+    def wait_for(prefix: str) -> None:
+        assert server.stdout is not None
+        for line in server.stdout:
+            lines.append(line)
+            if line.startswith(prefix):
+                return
+        raise AssertionError(f"no line starting {prefix!r}: {lines}")
+
+    try:
+        wait_for("serving ")
+        time.sleep(1)  # the watcher starts after the server
+        article.write_text(article.read_text().replace("First title", "Second title"))
+        wait_for("rebuilt ")
+        assert not (root / ".sitegen-cache" / "pages.pickle").exists()  # kept by the session until it ends
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) != 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert not [line for line in lines if "Traceback" in line], lines
+    assert (root / ".sitegen-cache" / "pages.pickle").exists()
+    assert "Second title" in (root / "site" / "articles" / "one.html").read_text()
+    from sitegen.build import build
+
+    assert build(load_config(root)).up_to_date
