@@ -64,11 +64,12 @@ class Memo:
         self.path = path
         self.version = code_version(made_by)
         self._kept: dict[Any, bytes] = self._load() if path is not None else {}
-        self._used: dict[Any, bytes] = {}
+        self._used: dict[Any, bytes | None] = {}  # None: a resident value, pickled when saved
         self._changed = False
         # Resident (a memo kept by `sitegen serve` from build to build): values stay unpickled, and a key
         # gives the same object every time, so what did not change is the same object in the next build.
-        self._objects: dict[Any, tuple[Any, bytes]] | None = {} if resident else None
+        # Their bytes are let go (at 10,000 articles, 136 MB) and made again when the memo is saved.
+        self._objects: dict[Any, Any] | None = {} if resident else None
 
     def _load(self) -> dict[Any, bytes]:
         assert self.path is not None
@@ -81,9 +82,9 @@ class Memo:
 
     def get(self, key: Any) -> Any:
         """The kept value, or None."""
-        if self._objects is not None and (known := self._objects.get(key)) is not None:
-            self._used[key] = known[1]
-            return known[0]
+        if self._objects is not None and key in self._objects:
+            self._used[key] = None
+            return self._objects[key]
         data = self._kept.get(key)
         if data is None:
             return None
@@ -92,29 +93,37 @@ class Memo:
                 value = pickle.loads(data)
         except Exception:
             return None
-        self._used[key] = data
         if self._objects is not None:
-            self._objects[key] = (value, data)
+            del self._kept[key]
+            self._objects[key] = value
+            self._used[key] = None
+        else:
+            self._used[key] = data
         return value
 
     def put(self, key: Any, value: Any) -> None:
-        data = self._used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._changed = True
         if self._objects is not None:
-            self._objects[key] = (value, data)
+            self._objects[key] = value
+            self._used[key] = None
+        else:
+            self._used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
         """Write the entries this build used, unless they are exactly those already kept, and let go of
-        them all (they are the size of what they hold). Not synced to disk: a file cut short by a crash
-        is a damaged one, and that only means making the results again."""
+        them all (they are the size of what they hold); a resident memo keeps them. Not synced to disk:
+        a file cut short by a crash is a damaged one, and that only means making the results again."""
         used, changed = self._used, self._changed or len(self._used) != len(self._kept)
         self._kept, self._used, self._changed = {}, {}, False
+        objects = self._objects if self._objects is not None else {}
         if self._objects is not None:  # resident: what this build used is what the next one starts from
-            self._kept = used
-            self._objects = {key: self._objects[key] for key in used if key in self._objects}
+            self._objects = {key: objects[key] for key in used}
+            changed = True  # the bytes of what was read were let go: nothing to compare with
         if self.path is not None and changed:
-            data = pickle.dumps((self.version, used), protocol=pickle.HIGHEST_PROTOCOL)
-            atomic_write_bytes(self.path, data, durable=False)
+            entries = {key: data if data is not None else pickle.dumps(objects[key], protocol=pickle.HIGHEST_PROTOCOL)
+                       for key, data in used.items()}
+            atomic_write_bytes(self.path, pickle.dumps((self.version, entries), protocol=pickle.HIGHEST_PROTOCOL),
+                               durable=False)
 
 
 def file_hash(path: Path, memo: Memo | None) -> tuple[bytes, bytes | None]:

@@ -32,6 +32,23 @@ def test_values_come_back_equal_and_only_used_entries_are_kept(tmp_path: Path) -
     assert Memo(path, made_by=("model.py",)).get("budget") == ANNOTATIONS
 
 
+def test_a_resident_memo_gives_the_same_object_every_time_and_saves_what_was_used(tmp_path: Path) -> None:
+    path = tmp_path / "memo.pickle"
+    memo = Memo(path, made_by=("model.py",))
+    memo.put("budget", ANNOTATIONS)
+    memo.put("other", "read by the first build only")
+    memo.save()
+    resident = Memo(path, made_by=("model.py",), resident=True)
+    first, _ = resident.get("budget"), resident.get("other")
+    resident.save()  # written from the values (their bytes were let go), and kept
+    assert resident.get("budget") is first == ANNOTATIONS
+    resident.put("new", ("a", 1))
+    resident.save()  # "other" was not used since the last save
+    saved = Memo(path, made_by=("model.py",))
+    assert saved.get("budget") == ANNOTATIONS and saved.get("new") == ("a", 1) and saved.get("other") is None
+    assert resident.get("other") is None and resident.get("budget") is first
+
+
 def test_values_made_by_other_code_are_dropped(tmp_path: Path) -> None:
     path = tmp_path / "memo.pickle"
     path.write_bytes(pickle.dumps(("code of another version", {"budget": ANNOTATIONS})))
