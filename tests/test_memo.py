@@ -19,12 +19,17 @@ ANNOTATIONS = Annotations(
 )
 
 
-def test_values_come_back_equal_and_only_used_entries_are_kept(tmp_path: Path) -> None:
-    path = tmp_path / "memo.pickle"
+def _saved_memo(path: Path) -> Path:
+    """A memo file holding ANNOTATIONS under "budget" and a text under "other"."""
     memo = Memo(path, made_by=("model.py",))
     memo.put("budget", ANNOTATIONS)
-    memo.put("other", "an entry the next build will not ask for")
+    memo.put("other", "an entry a later build will not ask for")
     memo.save()
+    return path
+
+
+def test_values_come_back_equal_and_only_used_entries_are_kept(tmp_path: Path) -> None:
+    path = _saved_memo(tmp_path / "memo.pickle")
     again = Memo(path, made_by=("model.py",))
     assert again.get("budget") == ANNOTATIONS and again.get("budget") is not ANNOTATIONS
     again.save()  # "other" was not used
@@ -33,11 +38,7 @@ def test_values_come_back_equal_and_only_used_entries_are_kept(tmp_path: Path) -
 
 
 def test_a_resident_memo_gives_the_same_object_every_time_and_saves_what_was_used(tmp_path: Path) -> None:
-    path = tmp_path / "memo.pickle"
-    memo = Memo(path, made_by=("model.py",))
-    memo.put("budget", ANNOTATIONS)
-    memo.put("other", "read by the first build only")
-    memo.save()
+    path = _saved_memo(tmp_path / "memo.pickle")
     resident = Memo(path, made_by=("model.py",), resident=True)
     first, _ = resident.get("budget"), resident.get("other")
     resident.save()  # written from the values (their bytes were let go), and kept
