@@ -263,7 +263,7 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     # links between their articles chain (continuing coverage becomes the next story).
     span = {a.slug: (a.published, a.published) for a in free}
     day = [a.published.toordinal() for a in free]
-    mentions = [entity_sets[a.slug] for a in free]
+    mentions = [entity_sets.get(a.slug) or set() for a in free]
     # Only articles sharing an entity can group, so each article is compared with those found through
     # its entities' postings (positions in `free`, ascending) rather than with every article of its
     # window: at 10,000 articles, 490,000 pairs in a window and 69,000 sharing an entity (0.47 -> 0.35 s).
@@ -374,7 +374,7 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
                        tuple(entity_sets.get(a.slug) for a in ordered),
                        tuple(quotes_of.get(a.slug) for a in ordered), story_window_days)
     groups = memory.made("story groups", grouping_inputs, lambda: [
-        tuple(a.slug for a in group) for group in _story_groups(ordered, _Defaulting(entity_sets), quotes,
+        tuple(a.slug for a in group) for group in _story_groups(ordered, entity_sets, quotes,
                                                                   story_window_days)])
     stories = []
     for group in groups:
@@ -473,13 +473,6 @@ class Linking:
                 links[article][(kind, name)] = page
             return {slug: self.same("links", slug, table) for slug, table in links.items()}
         return self.made("per-article links", page_of, split)
-
-
-class _Defaulting(dict[str, set[str]]):
-    """The entity sets of articles, an empty one for an article without entities."""
-
-    def __missing__(self, key: str) -> set[str]:
-        return set()
 
 
 @dataclass(frozen=True)
