@@ -137,7 +137,12 @@ class Builds:
 def rebuild(root: Path, state: State, log: Callable[[str], None], builds: Builds | None = None) -> bool:
     """Rebuild after a change; errors are shown, the last good site keeps being served."""
     started = time.perf_counter()
-    outcome = (builds or Builds(root)).build()
+    if builds is None:  # one build on its own: what its session kept is saved at once
+        builds = Builds(root)
+        outcome = builds.build()
+        builds.close()
+    else:
+        outcome = builds.build()
     if outcome.error is not None:
         log(f"error: {outcome.error}")
         return False
@@ -166,10 +171,15 @@ def watch(root: Path, site: Site, state: State, stop: threading.Event, log: Call
     """Rebuild whenever a file under content/, templates/ or the config changes."""
     from watchfiles import watch as watch_files
 
+    own = builds is None  # then what its session kept is saved when watching stops
     builds = builds or Builds(root)
     paths = [p for p in (root / site.content_dir, root / site.templates_dir, root / CONFIG_NAME) if p.exists()]
-    for _changes in watch_files(*paths, stop_event=stop, debounce=300):
-        rebuild(root, state, log, builds)
+    try:
+        for _changes in watch_files(*paths, stop_event=stop, debounce=300):
+            rebuild(root, state, log, builds)
+    finally:
+        if own:
+            builds.close()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -38,6 +38,7 @@ def test_serves_the_site_only_and_rebuilds_on_change(tmp_path: Path, nlp) -> Non
     (tmp_path / "secret.txt").write_text("secret")
     state = State()
     assert rebuild(root, state, print)
+    assert (root / ".sitegen-cache" / "pages.pickle").exists()  # a rebuild on its own saves its page record
     site = load_config(root)
     server = make_server(site, state, port=0)
     assert server.server_address[0] == "127.0.0.1"
