@@ -6,37 +6,31 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import heapq
-import html
-import itertools
-import json
-import math
 import multiprocessing as mp
 import os
-import re
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import jinja2
-import orjson
 from markupsafe import Markup
 
-from sitegen.annotate.anchors import locate
+from sitegen.charts import co_mention_svg, timeline_svg
 from sitegen.errors import SitegenError
+from sitegen.jsontext import json_for_script
+from sitegen.marking import article_html
 from sitegen.model import Annotations, Article, Digest, EntityPage, Site, Story
 from sitegen.pagecache import ALL, SEPARATOR, Bodies, Fingerprints, Record, Recorded, Watched, base_fingerprint
-from sitegen.text import Block, article_text, blocks, inline_pieces
 from sitegen.workers import init_worker
 
 KIND_FOLDER = {"person": "people", "organization": "organizations", "place": "places"}
 KIND_TITLE = {"person": "People", "organization": "Organizations", "place": "Places"}
 _SECOND = itemgetter(1)
 _Table = TypeVar("_Table")
-SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\./|\.\./|[\w-]+(/|\.html|$))", re.IGNORECASE)
 
 
 def environment(site_templates: Path | None) -> jinja2.Environment:
@@ -52,45 +46,6 @@ def environment(site_templates: Path | None) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["json_script"] = json_for_script
     return env
-
-
-def compact_json(value: Any) -> str:
-    """JSON text with sorted keys (the same bytes every build), no spaces, and non-ASCII as it is.
-
-    orjson writes the text of the standard library's `json.dumps(value, sort_keys=True,
-    ensure_ascii=False, separators=(",", ":"))` four to five times faster (a full-text search index of
-    1,000 articles, 7 MB: 0.04 s against 0.2 s), but for a float Python writes with an exponent (1e-07;
-    none in a search index, whose scores have three decimals), written shorter (1e-7). It refuses
-    what is not valid UTF-8 (a lone surrogate, which a file name read with surrogateescape can hold);
-    the standard library writes that.
-    """
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def json_for_script(value: Any) -> Markup:
-    """JSON that is safe inside <script>: no character of it can close the element or open a comment."""
-    text = compact_json(value)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                         ("\u2029", "\\u2029")):
-        text = text.replace(char, escape)
-    return Markup(text)
-
-
-def json_parse_script(value: Any) -> Markup:
-    """`JSON.parse("...")`: browsers parse a large JSON string several times faster than the same data
-    written as a JavaScript literal. The string is escaped so nothing in it can close <script>."""
-    return json_parse_literal(compact_json(value))
-
-
-def json_parse_literal(json_text: str) -> Markup:
-    """`JSON.parse("...")` of JSON text, escaped as json_parse_script escapes it."""
-    literal = json.dumps(json_text, ensure_ascii=True)  # ASCII only: no U+2028/2029 or other surprises
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        literal = literal.replace(char, escape)
-    return Markup(f"JSON.parse({literal})")
 
 
 @dataclass(frozen=True)
@@ -168,183 +123,6 @@ class Linker:
     def entity_path(self, key: str) -> str:
         kind, slug = key.split("/", 1)
         return page_url(kind, slug)
-
-
-Span = tuple[int, int, str, str]
-
-
-def _spans(article: Article, annotations: Annotations, text: str, linker: Linker, page_path: str) -> list[Span]:
-    """(start, end, opening tag, closing tag) of every annotation in the article, nested or left out."""
-    spans: list[Span] = []
-    for index, quote in enumerate(annotations.quotes):
-        where = locate(text, quote.anchor)
-        if where:
-            who = html.escape(quote.speaker or "unattributed", quote=True)
-            spans.append((where[0], where[1], f'<q class="quote {quote.kind}" id="q{index}" data-speaker="{who}" '
-                                              f'title="{who}">', "</q>"))
-    for date in annotations.dates:
-        where = locate(text, date.anchor)
-        if where:
-            value = html.escape(date.value, quote=True)
-            spans.append((where[0], where[1], f'<time datetime="{value}" title="{value}">', "</time>"))
-    links: dict[str, str] = {}
-    entity_links = linker.entity_links.get(article.slug, {})
-    for entity in annotations.entities:
-        key = entity_links.get(entity.name)
-        if key:
-            href = html.escape(relative(page_path, linker.entity_path(key)), quote=True)
-            for form in entity.mentions:
-                links.setdefault(form, f'<a class="entity {entity.kind}" href="{href}">')
-    for start, end in mentions(text, links):
-        spans.append((start, end, links[text[start:end]], "</a>"))
-    spans.sort(key=lambda s: (s[0], -s[1]))
-    kept: list[Span] = []
-    open_spans: list[Span] = []  # kept spans that may still contain the next one
-    for span in spans:
-        open_spans = [k for k in open_spans if k[1] > span[0]]
-        crossing = any(k[1] < span[1] or (k[0] == span[0] and k[1] == span[1]) for k in open_spans)
-        inside_link = any(k[2].startswith("<a") for k in open_spans)
-        if not crossing and not (inside_link and span[2].startswith("<a")):
-            kept.append(span)
-            open_spans.append(span)
-    return kept
-
-
-def mentions(text: str, forms: Iterable[str]) -> list[tuple[int, int]]:
-    """Where the forms occur as whole words, leftmost first and the longest form at each place, never
-    overlapping: what the regular expression `(?<!\\w)(?:longest|...|shortest)(?!\\w)` finds, without
-    compiling a new expression for every article (a third of the time of drawing an article page)."""
-    found: list[tuple[int, int]] = []
-    for form in forms:
-        if not form:
-            continue
-        start = text.find(form)
-        while start != -1:
-            end = start + len(form)
-            if not (start and _is_word(text[start - 1])) and not (end < len(text) and _is_word(text[end])):
-                found.append((start, end))
-            start = text.find(form, start + 1)
-    found.sort(key=lambda m: (m[0], -m[1]))
-    kept: list[tuple[int, int]] = []
-    for start, end in found:
-        if not kept or start >= kept[-1][1]:
-            kept.append((start, end))
-    return kept
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"  # what \w matches in a str pattern
-
-
-def _annotated_text(piece: str, start: int, spans: list[Span]) -> str:
-    """Escaped text of one piece with the annotation tags that fall in it (closed at its end)."""
-    end = start + len(piece)
-    inside = [s for s in spans if s[0] < end and s[1] > start]
-    cuts = sorted({start, end} | {max(start, min(end, p)) for s in inside for p in (s[0], s[1])})
-    out: list[str] = []
-    open_now: list[tuple[int, int, str, str]] = []
-    for a, b in itertools.pairwise(cuts):
-        wanted = [s for s in inside if s[0] <= a and s[1] >= b]
-        while open_now and open_now[-1] not in wanted:
-            out.append(open_now.pop()[3])
-        for span in wanted:
-            if span not in open_now:
-                out.append(span[2])
-                open_now.append(span)
-        out.append(html.escape(piece[a - start:b - start]))
-    out.extend(span[3] for span in reversed(open_now))
-    return "".join(out)
-
-
-def _inline_html(block: Block, spans: list[Span]) -> str:
-    if block.inline is None:
-        return _annotated_text(block.text, block.start, spans)
-    children = block.inline.children or []
-    offsets = {}
-    position = block.start
-    for piece, index in inline_pieces(block.inline):
-        offsets[index] = position
-        position += len(piece)
-    out = []
-    for index, child in enumerate(children):
-        if child.type in ("text", "code_inline"):
-            text = _annotated_text(child.content, offsets[index], spans)
-            out.append(f"<code>{text}</code>" if child.type == "code_inline" else text)
-        elif child.type in ("softbreak", "hardbreak"):
-            out.append("\n" if child.type == "softbreak" else "<br>\n")
-        elif child.type in ("em_open", "em_close", "strong_open", "strong_close"):
-            out.append(f"<{'/' if child.nesting < 0 else ''}{child.tag}>")
-        elif child.type == "link_open":
-            href = str(child.attrs.get("href", ""))
-            safe = href if SAFE_URL.match(href) else "#"
-            out.append(f'<a href="{html.escape(safe, quote=True)}" rel="nofollow noopener">')
-        elif child.type == "link_close":
-            out.append("</a>")
-    return "".join(out)
-
-
-def article_html(article: Article, annotations: Annotations, linker: Linker, page_path: str) -> tuple[Markup, Markup]:
-    """The article body as HTML with people, places, organizations, quotes and dates marked inline, and
-    its headline with the quotes marked (entities are not linked inside the h1)."""
-    text = article_text(article)
-    spans = _spans(article, annotations, text, linker, page_path)
-    parts = []
-    headline = Markup("")
-    for block in blocks(article):
-        end = block.start + len(block.text)
-        if block.kind == "title":
-            headline = Markup(_annotated_text(block.text, block.start, [
-                s for s in spans if not s[2].startswith("<a") and s[1] <= end]))
-            continue
-        if block.kind == "dateline":
-            continue
-        inner = _inline_html(block, [s for s in spans if block.start <= s[0] < end])
-        tag = block.kind if re.fullmatch(r"h[1-6]|p", block.kind) else "p"
-        tag = "h3" if tag in ("h1", "h2") else tag  # the page's h1 is the headline
-        parts.append(f"<{tag}>{inner}</{tag}>")
-    return Markup("\n".join(parts)), headline
-
-
-def timeline_svg(day_counts: list[tuple[str, int]], width: int = 720) -> Markup:
-    """Days as dots on a line, sized by how many events fall on them; drawn at build time."""
-    if not day_counts:
-        return Markup("")
-    import datetime as dt
-
-    days = [dt.date.fromisoformat(d) for d, _ in day_counts]
-    first, last = min(days), max(days)
-    span = max((last - first).days, 1)
-    height, pad = 90, 40
-    items = []
-    for (label, count), day in zip(day_counts, days, strict=True):
-        x = pad + (width - 2 * pad) * (day - first).days / span
-        r = 3 + 2 * math.sqrt(count)
-        items.append(f'<a href="#d{label}"><circle cx="{x:.1f}" cy="40" r="{r:.1f}"><title>{label}: '
-                     f'{count} mention{"s" if count != 1 else ""}</title></circle></a>')
-    axis = (f'<line x1="{pad}" y1="40" x2="{width - pad}" y2="40" class="axis"/>'
-            f'<text x="{pad}" y="75">{first.isoformat()}</text>'
-            f'<text x="{width - pad}" y="75" text-anchor="end">{last.isoformat()}</text>')
-    return Markup(f'<svg class="timeline-chart" viewBox="0 0 {width} {height}" role="group" '
-                  f'aria-label="Dated events from {first} to {last}">{axis}{"".join(items)}</svg>')
-
-
-def co_mention_svg(center: str, others: list[tuple[str, str, int]], size: int = 320) -> Markup:
-    """Who is mentioned with whom: the person in the middle, the others around, lines by shared articles."""
-    if not others:
-        return Markup("")
-    mid = size / 2
-    radius = size / 2 - 60
-    parts = []
-    for index, (name, href, count) in enumerate(others):
-        angle = 2 * math.pi * index / len(others) - math.pi / 2
-        x, y = mid + radius * math.cos(angle), mid + radius * math.sin(angle)
-        parts.append(f'<line x1="{mid}" y1="{mid}" x2="{x:.1f}" y2="{y:.1f}" stroke-width="{1 + count}"/>'
-                     f'<a href="{html.escape(href, quote=True)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="6"/>'
-                     f'<text x="{x:.1f}" y="{y + 20:.1f}" text-anchor="middle">{html.escape(name)}</text></a>')
-    parts.append(f'<circle cx="{mid}" cy="{mid}" r="9" class="center"/>'
-                 f'<text x="{mid}" y="{mid - 16}" text-anchor="middle" class="center">{html.escape(center)}</text>')
-    return Markup(f'<svg class="comention-chart" viewBox="0 0 {size} {size}" role="group" '
-                  f'aria-label="People mentioned with {html.escape(center, quote=True)}">{"".join(parts)}</svg>')
 
 
 def _entity_links(entity_of: tuple[tuple[str, str, str], ...]) -> dict[str, dict[str, str]]:
@@ -549,7 +327,8 @@ def _article_parts(page: Page, linker: Linker, bodies: Bodies | None) -> tuple[d
         key = bodies.key(article, annotations, links, page.path)
         cached = bodies.get(key)
     if cached is None:
-        body, headline = article_html(article, annotations, linker, page.path)
+        body, headline = article_html(article, annotations, entity_links,
+                                      lambda key: relative(page.path, linker.entity_path(key)))
         if bodies is not None:
             bodies.put(key, body, headline)
         cached = (str(body), str(headline))

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sitegen import search_index
+from sitegen.jsontext import compact_json, json_parse_literal, json_parse_script
 from sitegen.memo import code_version
 from sitegen.model import Digest
-from sitegen.render import KIND_FOLDER, compact_json, json_parse_literal, json_parse_script
+from sitegen.render import KIND_FOLDER
 from sitegen.storage import atomic_write_text
 from sitegen.text import lead_paragraph
 from sitegen.workers import init_worker

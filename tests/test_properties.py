@@ -110,7 +110,7 @@ WORDY = st.lists(st.sampled_from(["Kyiv", "Kyiv Oblast", "Oblast", "ab", "a", "b
 def test_mentions_are_what_the_alternation_regex_finds(text: str, forms: list[str]) -> None:
     import re
 
-    from sitegen.render import mentions
+    from sitegen.marking import mentions
 
     pattern = "|".join(re.escape(f) for f in sorted(set(forms), key=lambda f: (-len(f), f)))
     expected = [m.span() for m in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text)] if forms else []

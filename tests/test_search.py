@@ -137,7 +137,7 @@ def test_a_part_is_cached_under_a_key_that_any_change_of_its_documents_changes()
 
 
 def test_compact_json_is_the_standard_librarys_text() -> None:
-    from sitegen.render import compact_json
+    from sitegen.jsontext import compact_json
 
     def standard(value: object) -> str:
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

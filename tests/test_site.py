@@ -16,7 +16,7 @@ from sitegen.build import build
 from sitegen.check import broken_links
 from sitegen.config import load_config
 from sitegen.errors import SitegenError
-from sitegen.render import json_for_script
+from sitegen.jsontext import json_for_script
 
 from .conftest import make_site, tree
 

@@ -34,7 +34,7 @@ def test_fast_path_equals_markdown_it(body: str) -> None:
 @settings(max_examples=150, deadline=None)
 @given(BODY)
 def test_fast_path_renders_the_same_html(body: str) -> None:
-    from sitegen.render import _inline_html
+    from sitegen.marking import _inline_html
 
     item = article(body)
     fast = [_inline_html(b, []) for b in blocks(item) if b.kind not in ("title",)]
