@@ -23,11 +23,12 @@ from sitegen.annotate.run import CHUNK, AnnotateReport, annotate_site, probably_
 from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
+from sitegen.linking import Linking
 from sitegen.memo import Memo, collector_paused
 from sitegen.model import Annotations, Article, Digest, Site
 from sitegen.pagecache import Record, load_record, save_record
 from sitegen.render import RenderMemory, link_or_copy, render_site, write_page
-from sitegen.resolve import Linking, link
+from sitegen.resolve import link
 from sitegen.search import SearchMemory, fill_cache, index_files, plan_index, stale_work
 from sitegen.text import recall_texts
 from sitegen.workers import in_background

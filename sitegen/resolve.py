@@ -1,34 +1,30 @@
 """Resolve: per-article annotations become one cross-linked digest.
 
-Entities merge across articles by general rules: a shared surface form (dots and case aside), an
-acronym that spells a longer name, a person's full name that is a transliteration variant of
-another's (Zelensky / Zelenskyy: same first name, near-identical surname), and the editor's aliases.
-Articles group into stories when published within a few days of each other and sharing people and
-places, or a quote; an editor's `story:` always wins.
+Entities merge across articles into one page each (sitegen.merge). Articles group into stories when
+published within a few days of each other and sharing people and places, or a quote; an editor's
+`story:` always wins.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
-from operator import attrgetter, itemgetter
-from typing import Any, TypeVar, cast
+from functools import partial
+from operator import attrgetter
+from typing import TypeVar
 
 from rapidfuzz import fuzz
-from unidecode import unidecode
 
+from sitegen.linking import Linking
+from sitegen.merge import UnionFind, entity_pages
 from sitegen.model import (
     Annotations,
     Article,
     DatedEvent,
     Digest,
-    Entity,
-    EntityPage,
     KnowledgeBase,
     QuoteRef,
     Story,
@@ -43,141 +39,7 @@ MIN_SHARED_ENTITIES = 3
 VARIANT_SCORE = 80
 
 
-class _UnionFind:
-    """Disjoint sets over comparable keys (tuples of strings, strings or ints, one kind per instance)."""
-
-    def __init__(self) -> None:
-        self.parent: dict[Any, Any] = {}
-
-    def find(self, item: Any) -> Any:
-        parent = self.parent
-        above = parent.get(item)
-        if above is None:
-            parent[item] = item
-            return item
-        while above != item:  # path halving
-            parent[item] = parent[above]
-            item, above = parent[item], parent[parent[item]]
-        return item
-
-    def union(self, a: Any, b: Any) -> None:
-        root_a, root_b = self.find(a), self.find(b)
-        if root_a != root_b:
-            # The smaller key becomes the root, so the result does not depend on the order of unions.
-            self.parent[max(root_a, root_b)] = min(root_a, root_b)
-
-
-@lru_cache(maxsize=200_000)
-def _form(text: str) -> str:
-    return re.sub(r"['’]s$", "", text.replace(".", "")).casefold().strip()
-
-
-@lru_cache(maxsize=100_000)
-def _translit(name: str) -> str:
-    """A spelling key that folds common transliteration variants (yy/iy/y, ii/i, kh/h)."""
-    key = unidecode(name).lower()
-    for pattern, repl in ((r"(yy|iy|ij|yi)\b", "y"), (r"ii\b", "i"), ("kh", "h"), ("ou", "u"), ("j", "y")):
-        key = re.sub(pattern, repl, key)
-    return key
-
-
-def _same_person(a: str, b: str) -> bool:
-    wa, wb = a.split(), b.split()
-    if len(wa) < 2 or len(wb) < 2:
-        return False
-    return _translit(wa[0]) == _translit(wb[0]) and fuzz.ratio(_translit(wa[-1]), _translit(wb[-1])) >= 85
-
-
-NodeKey = tuple[str, str, str]
 _Row = TypeVar("_Row", tuple[str, str, str], tuple[str, str, int])
-
-
-def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[NodeKey, int]:
-    """Map (article, kind, name) to a number shared by every spelling of one entity."""
-    # Most articles write an entity as others do: at 10,000 articles, 273,000 mentions carry 13,000
-    # distinct spellings (kind, name, forms). The sets are made over those, and each article's entity
-    # joins the set of its spelling. Spellings are numbered in sorted order and the smallest number is
-    # the root of its set, so the result does not depend on the order of the articles.
-    spellings = sorted({(entity.kind, entity.name, entity.mentions) for _, entity in pairs})
-    number = {spelling: i for i, spelling in enumerate(spellings)}
-    uf = _UnionFind()
-    by_form: dict[tuple[str, str], int] = {}
-    full_names: dict[str, int] = {}
-    for i, (kind, name, mentions) in enumerate(spellings):
-        uf.find(i)
-        forms = {_form(f) for f in (name, *mentions)}
-        if kind == "person":
-            forms = {f for f in forms if " " in f} or forms  # surnames alone do not merge people
-            full_names.setdefault(name, i)
-        for form in forms:
-            key = (kind, form)
-            if key in by_form:
-                uf.union(i, by_form[key])
-            else:
-                by_form[key] = i
-    node_spelling: dict[NodeKey, int] = {}
-    for article, entity in pairs:  # an article naming one entity twice, with different forms
-        spelling = number[(entity.kind, entity.name, entity.mentions)]
-        first = node_spelling.setdefault((article, entity.kind, entity.name), spelling)
-        if first != spelling:
-            uf.union(first, spelling)
-    by_first: dict[str, list[str]] = defaultdict(list)  # only names with the same first name can match
-    for name in sorted(full_names):
-        if " " in name:
-            by_first[_translit(name.split()[0])].append(name)
-    for names in by_first.values():
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                if _same_person(a, b):
-                    uf.union(full_names[a], full_names[b])
-    for known in kb.entities:
-        same = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
-                if (known.kind or "", _form(f)) in by_form]
-        for spelling in same[1:]:
-            uf.union(same[0], spelling)
-    root = [uf.find(spelling) for spelling in range(len(spellings))]  # found once per spelling, not per mention
-    return {node: root[spelling] for node, spelling in node_spelling.items()}
-
-
-def _entity_pages(rank: dict[str, int], annotations: list[Annotations], kb: KnowledgeBase,
-                  memory: Linking) -> tuple[tuple[EntityPage, ...], dict[tuple[str, str, str], str]]:
-    """One page per entity; `rank` is each article's place newest first (publication date, then slug)."""
-    pairs = [(a.article, e) for a in annotations for e in a.entities]
-    keys = merge_entities(pairs, kb)
-    groups: dict[int, list[tuple[str, Entity]]] = defaultdict(list)
-    for article, entity in pairs:
-        groups[keys[(article, entity.kind, entity.name)]].append((article, entity))
-    known = {k.name: k for k in kb.entities}
-    pages: list[EntityPage] = []
-    page_of: dict[NodeKey, str] = {}
-    used: set[tuple[str, str]] = set()
-    # Each pass over an entity's mentions is a map in C rather than a generator expression (273,000
-    # mentions at 10,000 articles, six passes: entity pages 0.96 -> 0.89 s).
-    for members in sorted(groups.values(), key=lambda m: (m[0][1].kind, m[0][1].name)):
-        entities = list(map(_SECOND, members))
-        names = Counter(map(_NAME, entities))
-        kb_name = next((n for n in names if n in known), None)
-        name = kb_name or max(names, key=lambda n: (names[n], len(n.split()), len(n), n))
-        kind = Counter(map(_KIND, entities)).most_common(1)[0][0]
-        slug = slugify(name)
-        while (kind, slug) in used:
-            slug += "-2"
-        used.add((kind, slug))
-        roles = Counter(filter(None, map(_ROLE, entities)))
-        # Sorting by rank, an integer, orders as (published, slug) newest first does, at a fraction of the cost.
-        mentioned = sorted(set(map(_FIRST, members)), key=rank.__getitem__)
-        forms = sorted({*names, *itertools.chain.from_iterable(map(_MENTIONS, entities))})
-        pages.append(memory.same("entity page", (kind, slug), EntityPage(
-            slug=slug, name=name, kind=kind, forms=tuple(forms), roles=tuple(r for r, _ in roles.most_common()),
-            articles=tuple(mentioned), description=known[name].description if name in known else None)))
-        page = f"{kind}/{slug}"
-        for article, entity in members:
-            page_of[(article, entity.kind, entity.name)] = page
-    return tuple(pages), page_of
-
-
-_FIRST, _SECOND = itemgetter(0), itemgetter(1)
-_NAME, _KIND, _ROLE, _MENTIONS = attrgetter("name"), attrgetter("kind"), attrgetter("role"), attrgetter("mentions")
 
 
 def _speaker_page(article: str, name: str | None, page_of: dict[tuple[str, str, str], str]) -> str | None:
@@ -213,7 +75,7 @@ def _utterances(quotes: list[QuoteRef]) -> list[Utterance]:
 
 def _same_words(quotes: list[QuoteRef]) -> list[list[QuoteRef]]:
     """The quotes grouped by utterance: one speaker's words in two articles, near enough in wording."""
-    uf = _UnionFind()
+    uf = UnionFind()
     by_speaker: dict[str | None, list[int]] = defaultdict(list)
     for i, quote in enumerate(quotes):
         uf.find(i)
@@ -244,7 +106,7 @@ def _one_per_article(group: list[QuoteRef]) -> tuple[QuoteRef, ...]:
 
 def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quotes: list[QuoteRef],
                   window: int) -> list[list[Article]]:
-    uf = _UnionFind()
+    uf = UnionFind()
     for article in articles:
         uf.find(article.slug)
     by_story: dict[str, list[str]] = defaultdict(list)
@@ -356,7 +218,7 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     annotations = sorted((a for a in annotations if a.article in by_slug), key=lambda a: position[a.article])
     # Entity pages follow from the mentions, the order of the articles and the knowledge base only.
     entity_inputs = (tuple(position), tuple(a.article for a in annotations), tuple(a.entities for a in annotations), kb)
-    pages, page_of = memory.made("entities", entity_inputs, lambda: _entity_pages(position, annotations, kb, memory))
+    pages, page_of = memory.made("entities", entity_inputs, lambda: entity_pages(position, annotations, kb, memory))
     per_article = memory.per_article_links(page_of)
     quotes_of = {a.article: memory.each("quotes", a.article, (by_slug[a.article], a.quotes, per_article.get(a.article)),
                                         partial(_quotes, by_slug, [a], page_of)) for a in annotations}
@@ -405,74 +267,6 @@ def _pages(links: dict[tuple[str, str], str]) -> set[str]:
 def _people(links: dict[tuple[str, str], str]) -> list[str]:
     """The pages of the people an article names, in the order of its entities."""
     return [page for (kind, _), page in links.items() if kind == "person"]
-
-
-_Made = TypeVar("_Made")
-
-
-class Linking:
-    """What `link` made last time, with what it was made from (see `link`)."""
-
-    def __init__(self) -> None:
-        self._made: dict[str, tuple[Any, Any]] = {}
-        self._each: dict[str, dict[Any, tuple[Any, Any]]] = defaultdict(dict)
-        self._same: dict[str, dict[Any, Any]] = defaultdict(dict)
-        self._asked: dict[str, set[Any]] = defaultdict(set)  # keys of each part asked for by this call
-
-    def begin(self) -> None:
-        """A call of `link` begins."""
-        self._asked.clear()
-
-    def end(self) -> None:
-        """A call of `link` ends: what it did not ask for (parts of articles since removed, stories since
-        regrouped) is forgotten, so that a server's memory does not grow with every edit. A part it did
-        not make at all (entity pages it reused) is kept whole."""
-        for part, asked in self._asked.items():
-            table: dict[Any, Any] = self._each[part] if part in self._each else self._same[part]
-            for key in [key for key in table if key not in asked]:
-                del table[key]
-
-    def made(self, part: str, inputs: Any, make: Callable[[], _Made]) -> _Made:
-        """`make()`, or what it made last time from inputs equal to these. Inputs are compared with `==`,
-        which takes an object as equal to itself without asking it: inputs reused from last time cost next
-        to nothing to compare, however large."""
-        known = self._made.get(part)
-        if known is not None and (known[0] is inputs or known[0] == inputs):
-            return cast(_Made, known[1])
-        made = make()
-        self._made[part] = (inputs, made)
-        return made
-
-    def each(self, part: str, key: Any, inputs: Any, make: Callable[[], _Made]) -> _Made:
-        """As `made`, for one of many (one article's quotes): a result equal to last time's is last time's."""
-        self._asked[part].add(key)
-        known = self._each[part].get(key)
-        if known is not None and known[0] == inputs:
-            return cast(_Made, known[1])
-        made = make()
-        if known is not None and known[1] == made:
-            made = known[1]
-        self._each[part][key] = (inputs, made)
-        return made
-
-    def same(self, part: str, key: Any, value: _Made) -> _Made:
-        """`value`, or the equal value given last time under `key` (so that it is the same object)."""
-        self._asked[part].add(key)
-        known = self._same[part].get(key)
-        if known is not None and known == value:
-            return cast(_Made, known)
-        self._same[part][key] = value
-        return value
-
-    def per_article_links(self, page_of: dict[NodeKey, str]) -> dict[str, dict[tuple[str, str], str]]:
-        """The pages of each article's entities, (kind, name) -> page, each article's the same object as
-        last time when they are the same."""
-        def split() -> dict[str, dict[tuple[str, str], str]]:
-            links: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
-            for (article, kind, name), page in page_of.items():
-                links[article][(kind, name)] = page
-            return {slug: self.same("links", slug, table) for slug, table in links.items()}
-        return self.made("per-article links", page_of, split)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sitegen.linking import Linking
 from sitegen.model import Anchor, Annotations, Article, DateRef, Entity, KnowledgeBase, Quote
-from sitegen.resolve import Linking, link
+from sitegen.resolve import link
 
 WORDS = "we will reopen the harbour before the storm season begins"
 

@@ -1,0 +1,155 @@
+"""Merging: the entities that articles name become one entity each across every spelling.
+
+Entities merge by general rules: a shared surface form (dots and case aside), a person's full name that
+is a transliteration variant of another's (Zelensky / Zelenskyy: same first name, near-identical
+surname), and the editor's aliases in the knowledge base. Each entity gets one page.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+from operator import attrgetter, itemgetter
+from typing import Any
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+from sitegen.linking import Linking, NodeKey
+from sitegen.model import Annotations, Entity, EntityPage, KnowledgeBase
+from sitegen.slugs import slugify
+
+
+class UnionFind:
+    """Disjoint sets over comparable keys (tuples of strings, strings or ints, one kind per instance)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Any, Any] = {}
+
+    def find(self, item: Any) -> Any:
+        parent = self.parent
+        above = parent.get(item)
+        if above is None:
+            parent[item] = item
+            return item
+        while above != item:  # path halving
+            parent[item] = parent[above]
+            item, above = parent[item], parent[parent[item]]
+        return item
+
+    def union(self, a: Any, b: Any) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            # The smaller key becomes the root, so the result does not depend on the order of unions.
+            self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+@lru_cache(maxsize=200_000)
+def _form(text: str) -> str:
+    return re.sub(r"['’]s$", "", text.replace(".", "")).casefold().strip()
+
+
+@lru_cache(maxsize=100_000)
+def _translit(name: str) -> str:
+    """A spelling key that folds common transliteration variants (yy/iy/y, ii/i, kh/h)."""
+    key = unidecode(name).lower()
+    for pattern, repl in ((r"(yy|iy|ij|yi)\b", "y"), (r"ii\b", "i"), ("kh", "h"), ("ou", "u"), ("j", "y")):
+        key = re.sub(pattern, repl, key)
+    return key
+
+
+def _same_person(a: str, b: str) -> bool:
+    wa, wb = a.split(), b.split()
+    if len(wa) < 2 or len(wb) < 2:
+        return False
+    return _translit(wa[0]) == _translit(wb[0]) and fuzz.ratio(_translit(wa[-1]), _translit(wb[-1])) >= 85
+
+
+def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[NodeKey, int]:
+    """Map (article, kind, name) to a number shared by every spelling of one entity."""
+    # Most articles write an entity as others do: at 10,000 articles, 273,000 mentions carry 13,000
+    # distinct spellings (kind, name, forms). The sets are made over those, and each article's entity
+    # joins the set of its spelling. Spellings are numbered in sorted order and the smallest number is
+    # the root of its set, so the result does not depend on the order of the articles.
+    spellings = sorted({(entity.kind, entity.name, entity.mentions) for _, entity in pairs})
+    number = {spelling: i for i, spelling in enumerate(spellings)}
+    uf = UnionFind()
+    by_form: dict[tuple[str, str], int] = {}
+    full_names: dict[str, int] = {}
+    for i, (kind, name, mentions) in enumerate(spellings):
+        uf.find(i)
+        forms = {_form(f) for f in (name, *mentions)}
+        if kind == "person":
+            forms = {f for f in forms if " " in f} or forms  # surnames alone do not merge people
+            full_names.setdefault(name, i)
+        for form in forms:
+            key = (kind, form)
+            if key in by_form:
+                uf.union(i, by_form[key])
+            else:
+                by_form[key] = i
+    node_spelling: dict[NodeKey, int] = {}
+    for article, entity in pairs:  # an article naming one entity twice, with different forms
+        spelling = number[(entity.kind, entity.name, entity.mentions)]
+        first = node_spelling.setdefault((article, entity.kind, entity.name), spelling)
+        if first != spelling:
+            uf.union(first, spelling)
+    by_first: dict[str, list[str]] = defaultdict(list)  # only names with the same first name can match
+    for name in sorted(full_names):
+        if " " in name:
+            by_first[_translit(name.split()[0])].append(name)
+    for names in by_first.values():
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                if _same_person(a, b):
+                    uf.union(full_names[a], full_names[b])
+    for known in kb.entities:
+        same = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
+                if (known.kind or "", _form(f)) in by_form]
+        for spelling in same[1:]:
+            uf.union(same[0], spelling)
+    root = [uf.find(spelling) for spelling in range(len(spellings))]  # found once per spelling, not per mention
+    return {node: root[spelling] for node, spelling in node_spelling.items()}
+
+
+def entity_pages(rank: dict[str, int], annotations: list[Annotations], kb: KnowledgeBase,
+                 memory: Linking) -> tuple[tuple[EntityPage, ...], dict[NodeKey, str]]:
+    """One page per entity; `rank` is each article's place newest first (publication date, then slug)."""
+    pairs = [(a.article, e) for a in annotations for e in a.entities]
+    keys = merge_entities(pairs, kb)
+    groups: dict[int, list[tuple[str, Entity]]] = defaultdict(list)
+    for article, entity in pairs:
+        groups[keys[(article, entity.kind, entity.name)]].append((article, entity))
+    known = {k.name: k for k in kb.entities}
+    pages: list[EntityPage] = []
+    page_of: dict[NodeKey, str] = {}
+    used: set[tuple[str, str]] = set()
+    # Each pass over an entity's mentions is a map in C rather than a generator expression (273,000
+    # mentions at 10,000 articles, six passes: entity pages 0.96 -> 0.89 s).
+    for members in sorted(groups.values(), key=lambda m: (m[0][1].kind, m[0][1].name)):
+        entities = list(map(_SECOND, members))
+        names = Counter(map(_NAME, entities))
+        kb_name = next((n for n in names if n in known), None)
+        name = kb_name or max(names, key=lambda n: (names[n], len(n.split()), len(n), n))
+        kind = Counter(map(_KIND, entities)).most_common(1)[0][0]
+        slug = slugify(name)
+        while (kind, slug) in used:
+            slug += "-2"
+        used.add((kind, slug))
+        roles = Counter(filter(None, map(_ROLE, entities)))
+        # Sorting by rank, an integer, orders as (published, slug) newest first does, at a fraction of the cost.
+        mentioned = sorted(set(map(_FIRST, members)), key=rank.__getitem__)
+        forms = sorted({*names, *itertools.chain.from_iterable(map(_MENTIONS, entities))})
+        pages.append(memory.same("entity page", (kind, slug), EntityPage(
+            slug=slug, name=name, kind=kind, forms=tuple(forms), roles=tuple(r for r, _ in roles.most_common()),
+            articles=tuple(mentioned), description=known[name].description if name in known else None)))
+        page = f"{kind}/{slug}"
+        for article, entity in members:
+            page_of[(article, entity.kind, entity.name)] = page
+    return tuple(pages), page_of
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_NAME, _KIND, _ROLE, _MENTIONS = attrgetter("name"), attrgetter("kind"), attrgetter("role"), attrgetter("mentions")
