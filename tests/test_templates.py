@@ -57,7 +57,7 @@ def test_site_template_overrides_and_extends_the_default(built_site: Path, tmp_p
     import shutil
 
     root = tmp_path / "site-root"
-    shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site"))
+    shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site", "replaced"))
     (root / "templates").mkdir(exist_ok=True)
     (root / "templates" / "story.html").write_text(
         '{% extends "default:story.html" %}{% block title %}OVERRIDDEN {{ story.title }}{% endblock %}')
@@ -74,7 +74,7 @@ def test_template_error_names_the_file_and_line(built_site: Path, tmp_path: Path
     from sitegen.errors import SitegenError
 
     root = tmp_path / "broken-root"
-    shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site"))
+    shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site", "replaced"))
     (root / "templates").mkdir(exist_ok=True)
     (root / "templates" / "topic.html").write_text("line one\n{% if %}\n")
     with pytest.raises(SitegenError, match=r"topic.html:2: template error"):
