@@ -69,11 +69,12 @@ class Linking:
         return value
 
     def per_article_links(self, page_of: dict[NodeKey, str]) -> dict[str, dict[tuple[str, str], str]]:
-        """The pages of each article's entities, (kind, name) -> page, each article's the same object as
-        last time when they are the same."""
+        """The pages of each article's entities, (kind, name) -> page, articles and their entities in sorted
+        order (so that equal tables read out the same), each article's the same object as last time when
+        they are the same."""
         def split() -> dict[str, dict[tuple[str, str], str]]:
-            links: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+            links: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)
             for (article, kind, name), page in page_of.items():
-                links[article][(kind, name)] = page
-            return {slug: self.same("links", slug, table) for slug, table in links.items()}
+                links[article].append(((kind, name), page))
+            return {slug: self.same("links", slug, dict(sorted(links[slug]))) for slug in sorted(links)}
         return self.made("per-article links", page_of, split)

@@ -20,8 +20,8 @@ Span = tuple[int, int, str, str]
 SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\./|\.\./|[\w-]+(/|\.html|$))", re.IGNORECASE)
 
 
-def _spans(annotations: Annotations, text: str, entity_links: Mapping[str, str], href_of: Callable[[str], str]
-           ) -> list[Span]:
+def _spans(annotations: Annotations, text: str, entity_links: Mapping[tuple[str, str], str],
+           href_of: Callable[[str], str]) -> list[Span]:
     """(start, end, opening tag, closing tag) of every annotation in the article, nested or left out."""
     spans: list[Span] = []
     for index, quote in enumerate(annotations.quotes):
@@ -37,7 +37,7 @@ def _spans(annotations: Annotations, text: str, entity_links: Mapping[str, str],
             spans.append((where[0], where[1], f'<time datetime="{value}" title="{value}">', "</time>"))
     links: dict[str, str] = {}
     for entity in annotations.entities:
-        key = entity_links.get(entity.name)
+        key = entity_links.get((entity.kind, entity.name))
         if key:
             href = html.escape(href_of(key), quote=True)
             for form in entity.mentions:
@@ -130,11 +130,11 @@ def _inline_html(block: Block, spans: list[Span]) -> str:
     return "".join(out)
 
 
-def article_html(article: Article, annotations: Annotations, entity_links: Mapping[str, str],
+def article_html(article: Article, annotations: Annotations, entity_links: Mapping[tuple[str, str], str],
                  href_of: Callable[[str], str]) -> tuple[Markup, Markup]:
     """The article body as HTML with people, places, organizations, quotes and dates marked inline, and
     its headline with the quotes marked (entities are not linked inside the h1). `entity_links`: the
-    page ("person/jane-doe") of each entity the article names, by name; `href_of`: the link to a page
+    page ("person/jane-doe") of each entity the article names, by kind and name; `href_of`: the link to a page
     from the article's."""
     text = article_text(article)
     spans = _spans(annotations, text, entity_links, href_of)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -398,8 +399,9 @@ class Digest(_Record):
     """Their annotations, in the same order."""
     entities: tuple[EntityPage, ...]
     """All entities, by kind and name."""
-    entity_of: tuple[tuple[str, str, str], ...]
-    """(article slug, name in that article, "kind/slug" of the entity page)."""
+    entity_links: Mapping[str, Mapping[tuple[str, str], str]]
+    """Article slug -> (kind, name in that article) -> "kind/slug" of the entity page, both in sorted order
+    (articles without entities left out)."""
     stories: tuple[Story, ...]
     """Newest first."""
     topics: tuple[TopicPage, ...]
@@ -408,5 +410,5 @@ class Digest(_Record):
     """Every quote, newest article first."""
     events: tuple[DatedEvent, ...]
     """Every dated event, by day."""
-    co_mentions: tuple[tuple[str, str, int], ...]
-    """(person slug, other person slug, articles in common)."""
+    co_mentions: Mapping[str, tuple[tuple[str, int], ...]]
+    """Person slug -> (other person slug, articles naming both), both in sorted order."""

@@ -10,11 +10,11 @@ import multiprocessing as mp
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -30,7 +30,6 @@ from sitegen.workers import init_worker
 KIND_FOLDER = {"person": "people", "organization": "organizations", "place": "places"}
 KIND_TITLE = {"person": "People", "organization": "Organizations", "place": "Places"}
 _SECOND = itemgetter(1)
-_Table = TypeVar("_Table")
 
 
 def environment(site_templates: Path | None) -> jinja2.Environment:
@@ -76,15 +75,14 @@ def relative(from_path: str, to_path: str) -> str:
 class Linker:
     """Lookups the templates need: where each article, story and entity lives."""
 
-    def __init__(self, digest: Digest, memory: RenderMemory | None = None) -> None:
+    def __init__(self, digest: Digest) -> None:
         self.digest: Digest | Watched = digest
         self.articles: Mapping[str, Article] = {a.slug: a for a in digest.articles}
         self.entities: Mapping[str, EntityPage] = {f"{e.kind}/{e.slug}": e for e in digest.entities}
         # Where each article's entities link, one table per article: an article page depends on it as a
         # whole. Looked up name by name, the 273,000 links of 10,000 articles were most of the lookups
         # every build fingerprints (sitegen.pagecache), each used by one page.
-        self.entity_links: Mapping[str, Mapping[str, str]] = (
-            memory.made("entity links", digest.entity_of, _entity_links) if memory else _entity_links(digest.entity_of))
+        self.entity_links: Mapping[str, Mapping[tuple[str, str], str]] = digest.entity_links
         self.story_of: Mapping[str, str] = {a: s.slug for s in digest.stories for a in s.articles}
         self.stories: Mapping[str, Story] = {s.slug: s for s in digest.stories}
         # An entity's name and main role on their own: a page that shows only those does not depend on
@@ -125,26 +123,11 @@ class Linker:
         return page_url(kind, slug)
 
 
-def _entity_links(entity_of: tuple[tuple[str, str, str], ...]) -> dict[str, dict[str, str]]:
-    links: dict[str, dict[str, str]] = defaultdict(dict)
-    for article, name, page in entity_of:
-        links[article][name] = page
-    return dict(links)  # not a defaultdict: reading adds nothing
-
-
-def _top(co_mentioned: list[tuple[str, int]]) -> list[tuple[str, int]]:
+def _top(co_mentioned: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
     """The eight people most often mentioned with one, ties by name: co-mentions come sorted by name,
     and nlargest keeps that order among equal counts (sorting each person's whole list by a Python
     key took 0.2 s of listing the pages at 10,000 articles)."""
     return heapq.nlargest(8, co_mentioned, key=_SECOND)
-
-
-def _co_mentioned(co_mentions: tuple[tuple[str, str, int], ...]) -> dict[str, list[tuple[str, int]]]:
-    """Person -> (other person, articles in common), by the other's name."""
-    co = defaultdict(list)
-    for a, b, n in co_mentions:
-        co[a].append((b, n))
-    return co
 
 
 def pages(digest: Digest, site: Site, linker: Linker | None = None,
@@ -180,8 +163,7 @@ def pages(digest: Digest, site: Site, linker: Linker | None = None,
     for quote in digest.quotes:
         if quote.speaker:
             quotes_by_speaker[quote.speaker].append(quote)
-    # 470,000 pairs at 10,000 articles: grouped again only when they changed (in a session).
-    co = memory.made("co-mentions", digest.co_mentions, _co_mentioned) if memory else _co_mentioned(digest.co_mentions)
+    co = digest.co_mentions
     for entity in digest.entities:
         path = page_url(entity.kind, entity.slug)
         key = f"{entity.kind}/{entity.slug}"
@@ -316,7 +298,7 @@ def _article_parts(page: Page, linker: Linker, bodies: Bodies | None) -> tuple[d
     10,000 articles)."""
     article, annotations = page.context["article"], page.context["annotations"]
     entity_links = linker.entity_links.get(article.slug, {})
-    links = [entity_links.get(entity.name) for entity in annotations.entities]
+    links = [entity_links.get((entity.kind, entity.name)) for entity in annotations.entities]
     entities = list(zip(annotations.entities, links, strict=True))
     # Grouped here: filtering the list by kind in the template (selectattr) was a fifth of drawing the page.
     by_kind: dict[str, list[tuple[Any, str | None]]] = {kind: [] for kind in KIND_FOLDER}
@@ -376,26 +358,15 @@ class RenderMemory:
     tables: dict[str, Mapping[Any, Any]] = field(default_factory=dict)
     pages: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     """Page path -> (template, context)."""
-    groupings: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    """Tables made from a part of the digest: name -> (that part, the table)."""
-    tops: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = field(default_factory=dict)
+    tops: dict[str, tuple[Sequence[tuple[str, int]], list[tuple[str, int]]]] = field(default_factory=dict)
     """Person -> (the people mentioned with them, the eight shown)."""
 
-    def top(self, person: str, co_mentioned: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    def top(self, person: str, co_mentioned: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
         """`_top(co_mentioned)`, as last time for the same list (the same while the co-mentions are)."""
         known = self.tops.get(person)
         if known is None or known[0] is not co_mentioned:
             known = self.tops[person] = (co_mentioned, _top(co_mentioned))
         return known[1]
-
-    def made(self, name: str, part: Any, make: Callable[[Any], _Table]) -> _Table:
-        """`make(part)`, or the table made last time from this same object."""
-        known = self.groupings.get(name)
-        if known is not None and known[0] is part:
-            return cast(_Table, known[1])
-        table = make(part)
-        self.groupings[name] = (part, table)
-        return table
 
     def unchanged(self, base: str, digest: Digest, tables: dict[str, Mapping[Any, Any]], all_pages: list[Page],
                   record: Record) -> frozenset[str]:
@@ -439,7 +410,7 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
     no page crosses a process boundary or waits in memory.
     """
     env = environment(site.root / site.templates_dir)
-    linker = Linker(digest, memory)
+    linker = Linker(digest)
     all_pages = list(pages(digest, site, linker, memory))
     folders = [site.root / site.templates_dir, Path(__file__).parent / "templates"]
     base, tables = base_fingerprint(site, folders), linker.tables()

@@ -74,8 +74,9 @@ def _entity_forms(digest: Digest) -> tuple[dict[str, str], dict[str, dict[str, l
     """Each entity's forms as one text, by page key; those of each article's entities by kind."""
     forms_of = {f"{e.kind}/{e.slug}": " ".join(sorted({e.name, *e.forms})) for e in digest.entities}
     article_entities: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for slug, _, key in digest.entity_of:
-        article_entities[slug][key.split("/", 1)[0]].append(forms_of[key])
+    for slug, links in digest.entity_links.items():
+        for key in links.values():
+            article_entities[slug][key.split("/", 1)[0]].append(forms_of[key])
     return forms_of, article_entities
 
 
@@ -83,12 +84,12 @@ def search_documents(digest: Digest, memory: SearchMemory | None = None
                      ) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
     """(result documents, default-index records, full-text records), with short refs."""
     known = memory.entities if memory is not None else None
-    if known is not None and known[0] is digest.entities and known[1] is digest.entity_of:
+    if known is not None and known[0] is digest.entities and known[1] is digest.entity_links:
         forms_of, article_entities = known[2]
     else:
         forms_of, article_entities = _entity_forms(digest)
         if memory is not None:
-            memory.entities = (digest.entities, digest.entity_of, (forms_of, article_entities))
+            memory.entities = (digest.entities, digest.entity_links, (forms_of, article_entities))
     topics_of: dict[str, list[str]] = defaultdict(list)
     for topic in digest.topics:
         for slug in topic.articles:

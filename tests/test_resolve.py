@@ -157,3 +157,22 @@ def test_the_memory_of_links_forgets_the_parts_of_removed_articles() -> None:
     link([first[0], second[0]], [first[1], second[1]], KnowledgeBase(), memory=memory)
     link([first[0]], [first[1]], KnowledgeBase(), memory=memory)
     assert set(memory._each["quotes"]) == {"a"} and set(memory._each["story"]) == {("a",)}
+
+
+def test_a_name_tagged_as_two_kinds_in_one_article_links_each_kind_to_its_own_page() -> None:
+    # An annotator (or an editor) may call one name an organization and a person in the same article;
+    # each mention links to the page of its own kind, never to the other kind's page.
+    from sitegen.marking import article_html
+    from sitegen.render import page_url
+
+    article = Article(slug="a", path=Path("a.md"), title="Moslavar", published=dt.date(2025, 3, 1),
+                      body="Moslavar said so. The Moslavar group agreed.", body_line=1)
+    annotations = Annotations(article="a", text_sha256="x", entities=(
+        Entity(name="Moslavar", kind="organization", mentions=("Moslavar",)),
+        Entity(name="Moslavar", kind="person", mentions=("Moslavar",))))
+    digest = link([article], [annotations], KnowledgeBase())
+    links = digest.entity_links["a"]
+    assert links == {("organization", "Moslavar"): "organization/moslavar", ("person", "Moslavar"): "person/moslavar"}
+    body, _ = article_html(article, annotations, links, lambda key: page_url(*key.split("/", 1)))
+    assert 'class="entity organization" href="organizations/moslavar.html"' in body
+    assert 'href="people/moslavar.html"' not in body  # the first annotation's kind wins for the shared form
