@@ -4,8 +4,8 @@ part equal to last time's is last time's object."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 NodeKey = tuple[str, str, str]
@@ -22,6 +22,7 @@ class Linking:
         self._each: dict[str, dict[Any, tuple[Any, Any]]] = defaultdict(dict)
         self._same: dict[str, dict[Any, Any]] = defaultdict(dict)
         self._asked: dict[str, set[Any]] = defaultdict(set)  # keys of each part asked for by this call
+        self.co_mentions = CoMentions()
 
     def begin(self) -> None:
         """A call of `link` begins."""
@@ -68,13 +69,62 @@ class Linking:
         self._same[part][key] = value
         return value
 
-    def per_article_links(self, page_of: dict[NodeKey, str]) -> dict[str, dict[tuple[str, str], str]]:
-        """The pages of each article's entities, (kind, name) -> page, articles and their entities in sorted
-        order (so that equal tables read out the same), each article's the same object as last time when
-        they are the same."""
-        def split() -> dict[str, dict[tuple[str, str], str]]:
-            links: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)
-            for (article, kind, name), page in page_of.items():
-                links[article].append(((kind, name), page))
-            return {slug: self.same("links", slug, dict(sorted(links[slug]))) for slug in sorted(links)}
-        return self.made("per-article links", page_of, split)
+
+CoMentioned = dict[str, tuple[tuple[str, int], ...]]
+"""Person slug -> (other person slug, articles naming both), both in sorted order."""
+
+
+class CoMentions:
+    """How often each two people are named by one article, counted article by article and kept: after an
+    edit, only the articles whose entities changed are counted again, and only the people they name (or
+    named) are sorted again (at 10,000 articles, 468,000 pairs of 5,000 people were counted and sorted
+    anew after any edit that changed an entity). Each person's list is the same object while it is equal."""
+
+    def __init__(self) -> None:
+        self._people: dict[str, tuple[set[str], tuple[str, ...]]] = {}
+        """Article -> (its entity pages as last counted, the people among them)."""
+        self._counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self._shown: CoMentioned = {}
+
+    def update(self, entity_sets: Mapping[str, set[str]]) -> CoMentioned:
+        """The co-mentions of articles with these entity pages (article -> "kind/slug" pages)."""
+        touched: set[str] = set()
+        counted: dict[str, tuple[set[str], tuple[str, ...]]] = {}
+        for article, pages in entity_sets.items():
+            known = self._people.get(article)
+            if known is not None and known[0] is pages:
+                counted[article] = known
+                continue
+            people = tuple(sorted(page.split("/", 1)[1] for page in pages if page.startswith("person/")))
+            counted[article] = (pages, people)
+            if known is not None and known[1] == people:
+                continue
+            if known is not None:
+                self._count(known[1], -1)
+                touched.update(known[1])
+            self._count(people, 1)
+            touched.update(people)
+        for article in self._people.keys() - counted.keys():  # removed since
+            gone = self._people[article][1]
+            self._count(gone, -1)
+            touched.update(gone)
+        self._people = counted
+        for person in touched:
+            counts = self._counts[person]
+            for other in [other for other, n in counts.items() if not n]:
+                del counts[other]
+            others = tuple(sorted(counts.items()))
+            if others:
+                if self._shown.get(person) != others:
+                    self._shown[person] = others
+            else:
+                self._shown.pop(person, None)
+                del self._counts[person]
+        return {person: self._shown[person] for person in sorted(self._shown)}
+
+    def _count(self, people: tuple[str, ...], step: int) -> None:
+        for person in people:
+            counts = self._counts[person]
+            for other in people:
+                if other != person:
+                    counts[other] += step

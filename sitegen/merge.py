@@ -7,10 +7,12 @@ surname), and the editor's aliases in the knowledge base. Each entity gets one p
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections import Counter, defaultdict
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import lru_cache, partial
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -18,7 +20,7 @@ from rapidfuzz import fuzz
 from unidecode import unidecode
 
 from sitegen.linking import Linking, NodeKey
-from sitegen.model import Annotations, Entity, EntityPage, KnowledgeBase
+from sitegen.model import Annotations, Entity, EntityKind, EntityPage, KnowledgeBase, KnownEntity
 from sitegen.slugs import slugify
 
 
@@ -67,8 +69,8 @@ def _same_person(a: str, b: str) -> bool:
     return _translit(wa[0]) == _translit(wb[0]) and fuzz.ratio(_translit(wa[-1]), _translit(wb[-1])) >= 85
 
 
-def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[NodeKey, int]:
-    """Map (article, kind, name) to a number shared by every spelling of one entity."""
+def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> list[int]:
+    """For each (article, entity) pair, a number shared by every spelling of one entity."""
     # Most articles write an entity as others do: at 10,000 articles, 273,000 mentions carry 13,000
     # distinct spellings (kind, name, forms). The sets are made over those, and each article's entity
     # joins the set of its spelling. Spellings are numbered in sorted order and the smallest number is
@@ -90,9 +92,10 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[N
                 uf.union(i, by_form[key])
             else:
                 by_form[key] = i
+    spelling_of = [number[(entity.kind, entity.name, entity.mentions)] for _, entity in pairs]
     node_spelling: dict[NodeKey, int] = {}
-    for article, entity in pairs:  # an article naming one entity twice, with different forms
-        spelling = number[(entity.kind, entity.name, entity.mentions)]
+    for (article, entity), spelling in zip(pairs, spelling_of, strict=True):
+        # an article naming one entity twice, with different forms
         first = node_spelling.setdefault((article, entity.kind, entity.name), spelling)
         if first != spelling:
             uf.union(first, spelling)
@@ -111,44 +114,61 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> dict[N
         for spelling in same[1:]:
             uf.union(same[0], spelling)
     root = [uf.find(spelling) for spelling in range(len(spellings))]  # found once per spelling, not per mention
-    return {node: root[spelling] for node, spelling in node_spelling.items()}
+    return list(map(root.__getitem__, spelling_of))
 
 
-def entity_pages(rank: dict[str, int], annotations: list[Annotations], kb: KnowledgeBase,
-                 memory: Linking) -> tuple[tuple[EntityPage, ...], dict[NodeKey, str]]:
-    """One page per entity; `rank` is each article's place newest first (publication date, then slug)."""
+def entity_pages(rank: dict[str, int], published: Mapping[str, dt.date], annotations: list[Annotations],
+                 kb: KnowledgeBase, memory: Linking) -> tuple[tuple[EntityPage, ...], dict[NodeKey, str]]:
+    """One page per entity; `rank` is each article's place newest first (publication date, then slug),
+    `published` its date."""
     pairs = [(a.article, e) for a in annotations for e in a.entities]
-    keys = merge_entities(pairs, kb)
+    roots = merge_entities(pairs, kb)
     groups: dict[int, list[tuple[str, Entity]]] = defaultdict(list)
-    for article, entity in pairs:
-        groups[keys[(article, entity.kind, entity.name)]].append((article, entity))
+    for root, pair in zip(roots, pairs, strict=True):
+        groups[root].append(pair)
     known = {k.name: k for k in kb.entities}
+    same_kb = memory.made("knowledge base of entity facts", kb, object)  # the same object while kb is equal
     pages: list[EntityPage] = []
-    page_of: dict[NodeKey, str] = {}
+    page_of_root: dict[int, str] = {}
     used: set[tuple[str, str]] = set()
-    # Each pass over an entity's mentions is a map in C rather than a generator expression (273,000
-    # mentions at 10,000 articles, six passes: entity pages 0.96 -> 0.89 s).
-    for members in sorted(groups.values(), key=lambda m: (m[0][1].kind, m[0][1].name)):
-        entities = list(map(_SECOND, members))
-        names = Counter(map(_NAME, entities))
-        kb_name = next((n for n in names if n in known), None)
-        name = kb_name or max(names, key=lambda n: (names[n], len(n.split()), len(n), n))
-        kind = Counter(map(_KIND, entities)).most_common(1)[0][0]
-        slug = slugify(name)
+    for root, members in sorted(groups.items(), key=lambda group: (group[1][0][1].kind, group[1][0][1].name)):
+        # What an entity's page says follows from its mentions, the dates of the articles that make them
+        # (which order its articles) and the knowledge base: in a session, an edit that names someone new
+        # finds the facts of the other 7,800 entities of 10,000 articles as they were.
+        first = members[0][1]
+        dates = tuple(map(published.__getitem__, map(_FIRST, members)))
+        name, kind, slug, roles, mentioned, forms = memory.each(
+            "entity facts", (first.kind, first.name), (members, dates, same_kb),
+            partial(_entity_facts, members, rank, known))
         while (kind, slug) in used:
             slug += "-2"
         used.add((kind, slug))
-        roles = Counter(filter(None, map(_ROLE, entities)))
-        # Sorting by rank, an integer, orders as (published, slug) newest first does, at a fraction of the cost.
-        mentioned = sorted(set(map(_FIRST, members)), key=rank.__getitem__)
-        forms = sorted({*names, *itertools.chain.from_iterable(map(_MENTIONS, entities))})
         pages.append(memory.same("entity page", (kind, slug), EntityPage(
-            slug=slug, name=name, kind=kind, forms=tuple(forms), roles=tuple(r for r, _ in roles.most_common()),
-            articles=tuple(mentioned), description=known[name].description if name in known else None)))
-        page = f"{kind}/{slug}"
-        for article, entity in members:
-            page_of[(article, entity.kind, entity.name)] = page
+            slug=slug, name=name, kind=kind, forms=forms, roles=roles, articles=mentioned,
+            description=known[name].description if name in known else None)))
+        page_of_root[root] = f"{kind}/{slug}"
+    page_of: dict[NodeKey, str] = {(article, entity.kind, entity.name): page_of_root[root]
+                                   for (article, entity), root in zip(pairs, roots, strict=True)}
     return tuple(pages), page_of
+
+
+_Facts = tuple[str, EntityKind, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+"""An entity's name, kind, slug (before telling it apart from another entity's), roles, articles and forms."""
+
+
+def _entity_facts(members: list[tuple[str, Entity]], rank: dict[str, int], known: dict[str, KnownEntity]) -> _Facts:
+    # Each pass over an entity's mentions is a map in C rather than a generator expression (273,000
+    # mentions at 10,000 articles, six passes: entity pages 0.96 -> 0.89 s).
+    entities = list(map(_SECOND, members))
+    names = Counter(map(_NAME, entities))
+    kb_name = next((n for n in names if n in known), None)
+    name = kb_name or max(names, key=lambda n: (names[n], len(n.split()), len(n), n))
+    kind = Counter(map(_KIND, entities)).most_common(1)[0][0]
+    roles = Counter(filter(None, map(_ROLE, entities)))
+    # Sorting by rank, an integer, orders as (published, slug) newest first does, at a fraction of the cost.
+    mentioned = sorted(set(map(_FIRST, members)), key=rank.__getitem__)
+    forms = sorted({*names, *itertools.chain.from_iterable(map(_MENTIONS, entities))})
+    return (name, kind, slugify(name), tuple(r for r, _ in roles.most_common()), tuple(mentioned), tuple(forms))
 
 
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
