@@ -291,6 +291,10 @@ def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_pa
     (root / "templates" / "article.html").write_text(
         (Path(render.__file__).parent / "templates" / "article.html").read_text().replace("</h1>", "</h1><hr>", 1))
     assert len(check("template overridden")) >= len(articles) - 1
+    # Changed again: the session compiled the override last time (templates are kept while unchanged).
+    override = root / "templates" / "article.html"
+    override.write_text(override.read_text().replace("</h1><hr>", "</h1><hr class=\"rule\">", 1))
+    assert len(check("template changed")) >= len(articles) - 1
     # What the session kept is saved when it ends; a build in another process then carries on from it.
     session.save()
     assert build(load_config(root)).up_to_date
