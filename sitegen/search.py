@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from sitegen import search_index
 from sitegen.jsontext import compact_json, json_parse_literal, json_parse_script
 from sitegen.memo import code_version
-from sitegen.model import Digest
+from sitegen.model import Digest, EntityPage
 from sitegen.render import KIND_FOLDER
 from sitegen.storage import atomic_write_text
 from sitegen.text import lead_paragraph
@@ -54,12 +54,19 @@ SEARCH_CODE = ("search.py", "search_index.py")
 
 
 class SearchMemory:
-    """What `plan_index` keeps for the next build in the same process (`sitegen serve`): the entities'
-    forms by article while the entities are the same objects, and each index file's key while its
-    documents are equal (at 10,000 articles, 0.2 and 0.2 s of each build)."""
+    """What `plan_index` keeps for the next build in the same process (`sitegen serve`): each entity's
+    forms while it is the same object, each article's entity fields while its links and their forms are
+    the same, and each index file's key while its documents are equal (at 10,000 articles, 0.2 and 0.2 s
+    of each build; after an edit that changes an entity, the forms of all 273,000 links were gathered
+    again)."""
 
     def __init__(self) -> None:
-        self.entities: tuple[Any, Any, Any] | None = None
+        self.forms: dict[str, tuple[EntityPage, str]] = {}
+        """Entity page key -> (the entity, its forms as one text)."""
+        self.fields: dict[str, tuple[Mapping[tuple[str, str], str], tuple[str, ...], dict[str, str]]] = {}
+        """Article -> (its entity links, their forms, its entity fields), as last time."""
+        self.made: tuple[Any, Any, tuple[dict[str, str], dict[str, dict[str, str]]]] | None = None
+        """(The digest's entities, its entity links, what `_entity_forms` made of them) last time."""
         self.keys: dict[str, tuple[Part, tuple[str, int]]] = {}
 
     def key(self, part: Part) -> tuple[str, int]:
@@ -70,26 +77,41 @@ class SearchMemory:
         return made[1]
 
 
-def _entity_forms(digest: Digest) -> tuple[dict[str, str], dict[str, dict[str, list[str]]]]:
-    """Each entity's forms as one text, by page key; those of each article's entities by kind."""
-    forms_of = {f"{e.kind}/{e.slug}": " ".join(sorted({e.name, *e.forms})) for e in digest.entities}
-    article_entities: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+def _entity_forms(digest: Digest, memory: SearchMemory) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Each entity's forms as one text, by page key; the forms of each article's entities by kind, as one
+    text per kind (its entity fields in the full-text index). In a session, what was made from the same
+    objects is last time's."""
+    if memory.made is not None and memory.made[0] is digest.entities and memory.made[1] is digest.entity_links:
+        return memory.made[2]
+    forms_of = {}
+    for entity in digest.entities:
+        key = f"{entity.kind}/{entity.slug}"
+        known = memory.forms.get(key)
+        if known is None or known[0] is not entity:
+            known = memory.forms[key] = (entity, " ".join(sorted({entity.name, *entity.forms})))
+        forms_of[key] = known[1]
+    fields = {}
     for slug, links in digest.entity_links.items():
-        for key in links.values():
-            article_entities[slug][key.split("/", 1)[0]].append(forms_of[key])
-    return forms_of, article_entities
+        forms = tuple(map(forms_of.__getitem__, links.values()))
+        before = memory.fields.get(slug)
+        if before is None or before[0] is not links or before[1] != forms:  # != compares the same strings first
+            by_kind: dict[str, list[str]] = defaultdict(list)
+            for key, text in zip(links.values(), forms, strict=True):
+                by_kind[key.split("/", 1)[0]].append(text)
+            before = memory.fields[slug] = (links, forms, {kind: " ".join(texts) for kind, texts in by_kind.items()})
+        fields[slug] = before[2]
+    for gone in memory.forms.keys() - forms_of.keys():  # entities and articles since removed
+        del memory.forms[gone]
+    for gone in memory.fields.keys() - fields.keys():
+        del memory.fields[gone]
+    memory.made = (digest.entities, digest.entity_links, (forms_of, fields))
+    return forms_of, fields
 
 
 def search_documents(digest: Digest, memory: SearchMemory | None = None
                      ) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
     """(result documents, default-index records, full-text records), with short refs."""
-    known = memory.entities if memory is not None else None
-    if known is not None and known[0] is digest.entities and known[1] is digest.entity_links:
-        forms_of, article_entities = known[2]
-    else:
-        forms_of, article_entities = _entity_forms(digest)
-        if memory is not None:
-            memory.entities = (digest.entities, digest.entity_links, (forms_of, article_entities))
+    forms_of, entity_fields = _entity_forms(digest, memory if memory is not None else SearchMemory())
     topics_of: dict[str, list[str]] = defaultdict(list)
     for topic in digest.topics:
         for slug in topic.articles:
@@ -110,12 +132,12 @@ def search_documents(digest: Digest, memory: SearchMemory | None = None
     for article in reversed(digest.articles):
         # The default tier finds an article by headline, outlet and topic; who and where it mentions
         # is found through the entity's own page first, and in the full-text tier.
-        entities = article_entities[article.slug]
+        entities = entity_fields.get(article.slug, {})
         lead = lead_paragraph(article.body) or ""
         ref = add("article", article.title, article.slug, article.published.isoformat(),
                   article.outlet or "", lead, topic=" ".join(topics_of[article.slug]))
-        bodies.append({"id": ref, "lead": lead, "body": article.body, "person": " ".join(entities["person"]),
-                       "organization": " ".join(entities["organization"]), "place": " ".join(entities["place"])})
+        bodies.append({"id": ref, "lead": lead, "body": article.body, "person": entities.get("person", ""),
+                       "organization": entities.get("organization", ""), "place": entities.get("place", "")})
     for story in digest.stories:
         if len(story.articles) < 2:
             continue  # a one-article story is found through its article
