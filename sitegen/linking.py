@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 NodeKey = tuple[str, str, str]
@@ -23,6 +24,8 @@ class Linking:
         self._same: dict[str, dict[Any, Any]] = defaultdict(dict)
         self._asked: dict[str, set[Any]] = defaultdict(set)  # keys of each part asked for by this call
         self.co_mentions = CoMentions()
+        self.grouping: GroupingRun | None = None
+        """Story grouping as it ran last time, to resume from (sitegen.resolve)."""
 
     def begin(self) -> None:
         """A call of `link` begins."""
@@ -68,6 +71,18 @@ class Linking:
             return cast(_Made, known)
         self._same[part][key] = value
         return value
+
+
+@dataclass
+class GroupingRun:
+    """Story grouping as it ran: what it read of each article (in the order it walked them) and the
+    state of its sets before some of its steps, so that the next run starts at the last such step its
+    changes cannot have affected."""
+
+    rows: list[tuple[Any, ...]]
+    days: list[int]
+    checkpoints: list[tuple[int, dict[str, str], dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    """(step, the union-find's parents, the spans of the sets) before that step."""
 
 
 CoMentioned = dict[str, tuple[tuple[str, int], ...]]

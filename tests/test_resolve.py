@@ -176,3 +176,44 @@ def test_a_name_tagged_as_two_kinds_in_one_article_links_each_kind_to_its_own_pa
     body, _ = article_html(article, annotations, links, lambda key: page_url(*key.split("/", 1)))
     assert 'class="entity organization" href="organizations/moslavar.html"' in body
     assert 'href="people/moslavar.html"' not in body  # the first annotation's kind wins for the shared form
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_story_grouping_resumed_after_edits_of_a_larger_archive_groups_as_afresh(seed: int) -> None:
+    # Story grouping with a memory resumes from the last step an edit cannot have changed; the small
+    # archives of the property test above have at most eight articles, so this one walks 150 articles
+    # over two months through edits anywhere in them (people, dates, quotes, additions, removals).
+    import random
+
+    rng = random.Random(seed)
+    people = [f"{first} {last}" for first in ("Ann", "Tom", "Kim", "Ines") for last in ("Lee", "Reed", "Park")]
+
+    def article(slug: str) -> tuple[Article, Annotations]:
+        named = tuple(rng.sample(people, rng.randint(0, 5)))
+        day = dt.date(2025, 3, 1) + dt.timedelta(days=rng.randint(0, 60))
+        words = rng.choice([WORDS, "no comment", "we will not reopen the harbour before the storm"])
+        body = f'{" and ".join(named) or "Nobody"} met. "{words.capitalize()}," someone said.'
+        speaker = rng.choice([None, *named])
+        return (Article(slug=slug, path=Path(f"{slug}.md"), title=f"Harbour {slug}", published=day, body=body,
+                        body_line=1, story=rng.choice([None] * 9 + ["harbour-talks"])),
+                Annotations(article=slug, text_sha256="x",
+                            entities=tuple(Entity(name=n, kind="person", mentions=(n,)) for n in sorted(named)),
+                            quotes=(Quote(anchor=Anchor(exact=words.capitalize()), speaker=speaker, kind="full"),)))
+
+    archive = {f"a{n:03}": article(f"a{n:03}") for n in range(150)}
+    memory = Linking()
+    for edit in range(12):
+        articles, annotations = [a for a, _ in archive.values()], [n for _, n in archive.values()]
+        assert link(articles, annotations, KnowledgeBase(), memory=memory) == link(articles, annotations,
+                                                                                    KnowledgeBase()), edit
+        slug = rng.choice(sorted(archive))
+        change = rng.choice(["rewrite", "remove", "add", "date"])
+        if change == "remove":
+            del archive[slug]
+        elif change == "add":
+            archive[f"b{edit:03}"] = article(f"b{edit:03}")
+        elif change == "date":
+            old, annotations_of = archive[slug]
+            archive[slug] = dataclasses.replace(old, published=old.published + dt.timedelta(days=5)), annotations_of
+        else:
+            archive[slug] = article(slug)
