@@ -69,13 +69,34 @@ def _same_person(a: str, b: str) -> bool:
     return _translit(wa[0]) == _translit(wb[0]) and fuzz.ratio(_translit(wa[-1]), _translit(wb[-1])) >= 85
 
 
-def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> list[int]:
-    """For each (article, entity) pair, a number shared by every spelling of one entity."""
+Spelling = tuple[str, str, tuple[str, ...]]
+"""How an article writes an entity: (kind, name, the forms it uses)."""
+
+
+def mention_keys(annotation: Annotations) -> tuple[tuple[NodeKey, ...], tuple[Spelling, ...],
+                                                   tuple[tuple[Spelling, Spelling], ...]]:
+    """An article's entities as merging reads them: each one's node (article, kind, name) and spelling,
+    and the pairs of spellings the article gives one entity (a name written with other forms elsewhere
+    in the same article)."""
+    nodes = tuple((annotation.article, entity.kind, entity.name) for entity in annotation.entities)
+    spellings = tuple((entity.kind, entity.name, entity.mentions) for entity in annotation.entities)
+    first: dict[NodeKey, Spelling] = {}
+    same = []
+    for node, spelling in zip(nodes, spellings, strict=True):
+        known = first.setdefault(node, spelling)
+        if known != spelling:
+            same.append((known, spelling))
+    return nodes, spellings, tuple(same)
+
+
+def merge_entities(spelling_of: list[Spelling], same: list[tuple[Spelling, Spelling]], kb: KnowledgeBase) -> list[int]:
+    """For each mention's spelling (`spelling_of`), a number shared by every spelling of one entity;
+    `same`: pairs of spellings that one article gives one entity."""
     # Most articles write an entity as others do: at 10,000 articles, 273,000 mentions carry 13,000
     # distinct spellings (kind, name, forms). The sets are made over those, and each article's entity
     # joins the set of its spelling. Spellings are numbered in sorted order and the smallest number is
     # the root of its set, so the result does not depend on the order of the articles.
-    spellings = sorted({(entity.kind, entity.name, entity.mentions) for _, entity in pairs})
+    spellings = sorted(set(spelling_of))
     number = {spelling: i for i, spelling in enumerate(spellings)}
     uf = UnionFind()
     by_form: dict[tuple[str, str], int] = {}
@@ -92,13 +113,8 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> list[i
                 uf.union(i, by_form[key])
             else:
                 by_form[key] = i
-    spelling_of = [number[(entity.kind, entity.name, entity.mentions)] for _, entity in pairs]
-    node_spelling: dict[NodeKey, int] = {}
-    for (article, entity), spelling in zip(pairs, spelling_of, strict=True):
-        # an article naming one entity twice, with different forms
-        first = node_spelling.setdefault((article, entity.kind, entity.name), spelling)
-        if first != spelling:
-            uf.union(first, spelling)
+    for spelling, other in same:  # an article naming one entity twice, with different forms
+        uf.union(number[spelling], number[other])
     by_first: dict[str, list[str]] = defaultdict(list)  # only names with the same first name can match
     for name in sorted(full_names):
         if " " in name:
@@ -109,20 +125,24 @@ def merge_entities(pairs: list[tuple[str, Entity]], kb: KnowledgeBase) -> list[i
                 if _same_person(a, b):
                     uf.union(full_names[a], full_names[b])
     for known in kb.entities:
-        same = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
-                if (known.kind or "", _form(f)) in by_form]
-        for spelling in same[1:]:
-            uf.union(same[0], spelling)
+        aliased = [by_form[(known.kind or "", _form(f))] for f in (known.name, *known.aliases)
+                   if (known.kind or "", _form(f)) in by_form]
+        for number_of_alias in aliased[1:]:
+            uf.union(aliased[0], number_of_alias)
     root = [uf.find(spelling) for spelling in range(len(spellings))]  # found once per spelling, not per mention
-    return list(map(root.__getitem__, spelling_of))
+    return list(map(root.__getitem__, map(number.__getitem__, spelling_of)))
 
 
 def entity_pages(rank: dict[str, int], published: Mapping[str, dt.date], annotations: list[Annotations],
                  kb: KnowledgeBase, memory: Linking) -> tuple[tuple[EntityPage, ...], dict[NodeKey, str]]:
     """One page per entity; `rank` is each article's place newest first (publication date, then slug),
     `published` its date."""
+    # Each article's nodes and spellings are made once while its entities are the same (at 10,000
+    # articles, 273,000 of each were made again after any change of an entity).
+    keys = [memory.each("mention keys", a.article, a.entities, partial(mention_keys, a)) for a in annotations]
     pairs = [(a.article, e) for a in annotations for e in a.entities]
-    roots = merge_entities(pairs, kb)
+    roots = merge_entities(list(itertools.chain.from_iterable(k[1] for k in keys)),
+                           list(itertools.chain.from_iterable(k[2] for k in keys)), kb)
     groups: dict[int, list[tuple[str, Entity]]] = defaultdict(list)
     for root, pair in zip(roots, pairs, strict=True):
         groups[root].append(pair)
@@ -147,8 +167,8 @@ def entity_pages(rank: dict[str, int], published: Mapping[str, dt.date], annotat
             slug=slug, name=name, kind=kind, forms=forms, roles=roles, articles=mentioned,
             description=known[name].description if name in known else None)))
         page_of_root[root] = f"{kind}/{slug}"
-    page_of: dict[NodeKey, str] = {(article, entity.kind, entity.name): page_of_root[root]
-                                   for (article, entity), root in zip(pairs, roots, strict=True)}
+    page_of: dict[NodeKey, str] = dict(zip(itertools.chain.from_iterable(k[0] for k in keys),
+                                           map(page_of_root.__getitem__, roots), strict=True))
     return tuple(pages), page_of
 
 

@@ -310,14 +310,17 @@ def _entity_links(annotations: list[Annotations], page_of: dict[NodeKey, str],
     links = {}
     for annotation in annotations:
         if annotation.entities:
-            nodes = memory.each("entity nodes", annotation.article, annotation.entities, partial(_nodes, annotation))
+            nodes, keys = memory.each("entity nodes", annotation.article, annotation.entities,
+                                      partial(_nodes, annotation))
             links[annotation.article] = memory.same("links", annotation.article,
-                                                    {node[1:]: page_of[node] for node in nodes})
+                                                    dict(zip(keys, map(page_of.__getitem__, nodes), strict=True)))
     return {slug: links[slug] for slug in sorted(links)}
 
 
-def _nodes(annotation: Annotations) -> list[NodeKey]:
-    return sorted({(annotation.article, entity.kind, entity.name) for entity in annotation.entities})
+def _nodes(annotation: Annotations) -> tuple[list[NodeKey], list[tuple[str, str]]]:
+    """The article's entity nodes, sorted, and their keys in its table of links, (kind, name)."""
+    nodes: list[NodeKey] = sorted({(annotation.article, entity.kind, entity.name) for entity in annotation.entities})
+    return nodes, [(kind, name) for _, kind, name in nodes]
 
 
 def _pages(links: dict[tuple[str, str], str]) -> set[str]:
