@@ -196,7 +196,6 @@ def _resume(last: GroupingRun | None, rows: list[tuple[Any, ...]], day: list[int
     return uf, span, step
 
 
-
 def _share_quote(mine: dict[str | None, list[str]], theirs: dict[str | None, list[str]]) -> bool:
     """The same words from the same speaker (or both unattributed) in both articles. Quotes are
     grouped by speaker, so only quotes of a speaker both articles quote are compared: pairing every
