@@ -80,7 +80,7 @@ class GroupingRun:
     changes cannot have affected."""
 
     rows: list[tuple[Any, ...]]
-    days: list[int]
+    """(slug, date, entity pages, long quotes) of each article walked."""
     checkpoints: list[tuple[int, dict[str, str], dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     """(step, the union-find's parents, the spans of the sets) before that step."""
 

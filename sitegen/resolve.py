@@ -20,7 +20,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from sitegen.linking import GroupingRun, Linking, NodeKey
-from sitegen.merge import UnionFind, entity_pages
+from sitegen.merge import UnionFind, entity_pages, mention_keys
 from sitegen.model import (
     Annotations,
     Article,
@@ -129,7 +129,7 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     previous = memory.grouping if memory else None
     uf, span, start = _resume(previous, rows, day, window)
     # The states before this run's start are the previous run's; later ones are taken as it walks.
-    run = GroupingRun(rows, day, [c for c in previous.checkpoints if c[0] < start] if previous else [])
+    run = GroupingRun(rows, [c for c in previous.checkpoints if c[0] < start] if previous else [])
     every = max(1, len(free) // 32)
     # Only articles sharing an entity can group, so each article is compared with those found through
     # its entities' postings (positions in `free`, ascending) rather than with every article of its
@@ -182,7 +182,7 @@ def _resume(last: GroupingRun | None, rows: list[tuple[Any, ...]], day: list[int
     # A step reads the articles dated up to `window` days after its own, so the steps dated more than
     # `window` days before that article (as it is now, and as the one there was last time) read only
     # articles that are as they were, and left the sets as they did last time.
-    dates = [days[changed] for days in (day, last.days) if changed < len(days)]
+    dates = [walked[changed][1].toordinal() for walked in (rows, last.rows) if changed < len(walked)]
     first_affected = bisect.bisect_left(day, min(dates) - window) if dates else changed
     usable = [checkpoint for checkpoint in last.checkpoints if checkpoint[0] <= first_affected]
     if not usable:
@@ -309,16 +309,19 @@ def _entity_links(annotations: list[Annotations], page_of: dict[NodeKey, str],
     links = {}
     for annotation in annotations:
         if annotation.entities:
+            # The nodes merging made of this article's entities (the same call: last time's, or this call's).
+            mentioned = memory.each("mention keys", annotation.article, annotation.entities,
+                                    partial(mention_keys, annotation))[0]
             nodes, keys = memory.each("entity nodes", annotation.article, annotation.entities,
-                                      partial(_nodes, annotation))
+                                      partial(_sorted_nodes, mentioned))
             links[annotation.article] = memory.same("links", annotation.article,
                                                     dict(zip(keys, map(page_of.__getitem__, nodes), strict=True)))
     return {slug: links[slug] for slug in sorted(links)}
 
 
-def _nodes(annotation: Annotations) -> tuple[list[NodeKey], list[tuple[str, str]]]:
-    """The article's entity nodes, sorted, and their keys in its table of links, (kind, name)."""
-    nodes: list[NodeKey] = sorted({(annotation.article, entity.kind, entity.name) for entity in annotation.entities})
+def _sorted_nodes(mentioned: tuple[NodeKey, ...]) -> tuple[list[NodeKey], list[tuple[str, str]]]:
+    """An article's entity nodes, once each and sorted, and their keys in its table of links, (kind, name)."""
+    nodes = sorted(set(mentioned))
     return nodes, [(kind, name) for _, kind, name in nodes]
 
 
