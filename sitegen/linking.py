@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    from sitegen.merge import EntityMerge
 
 NodeKey = tuple[str, str, str]
 """(article slug, entity kind, the entity's name in that article)."""
@@ -24,6 +27,8 @@ class Linking:
         self._same: dict[str, dict[Any, Any]] = defaultdict(dict)
         self._asked: dict[str, set[Any]] = defaultdict(set)  # keys of each part asked for by this call
         self.co_mentions = CoMentions()
+        self.merging: EntityMerge | None = None
+        """Entities and links as merged last time, to apply the next changes to (sitegen.merge)."""
         self.grouping: GroupingRun | None = None
         """Story grouping as it ran last time, to resume from (sitegen.resolve)."""
 

@@ -11,7 +11,7 @@ import bisect
 import datetime as dt
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from operator import attrgetter
@@ -19,8 +19,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from sitegen.linking import GroupingRun, Linking, NodeKey
-from sitegen.merge import UnionFind, entity_pages, mention_keys
+from sitegen.linking import GroupingRun, Linking
+from sitegen.merge import UnionFind, entity_pages
 from sitegen.model import (
     Annotations,
     Article,
@@ -40,26 +40,22 @@ MIN_SHARED_ENTITIES = 3
 VARIANT_SCORE = 80
 
 
-def _speaker_page(article: str, name: str | None, page_of: dict[tuple[str, str, str], str]) -> str | None:
+def _speaker_page(name: str | None, links: Mapping[tuple[str, str], str]) -> str | None:
     if not name:
         return None
     for kind in ("person", "organization", "place"):
-        if (article, kind, name) in page_of:
-            return page_of[(article, kind, name)]
+        if (kind, name) in links:
+            return links[(kind, name)]
     return None
 
 
-def _quotes(articles: dict[str, Article], annotations: list[Annotations],
-            page_of: dict[tuple[str, str, str], str]) -> list[QuoteRef]:
-    quotes = []
-    for annotation in annotations:
-        article = articles[annotation.article]
-        for quote in annotation.quotes:
-            quotes.append(QuoteRef(article=article.slug, text=quote.anchor.exact,
-                                   speaker=_speaker_page(article.slug, quote.speaker, page_of),
-                                   speaker_name=quote.speaker, kind=quote.kind, said_on=quote.said_on,
-                                   published=article.published, outlet=article.outlet))
-    return quotes
+def _quotes(articles: dict[str, Article], annotation: Annotations, links: Mapping[tuple[str, str], str]
+            ) -> list[QuoteRef]:
+    """An article's quotes; `links`: its entity links."""
+    article = articles[annotation.article]
+    return [QuoteRef(article=article.slug, text=quote.anchor.exact, speaker=_speaker_page(quote.speaker, links),
+                     speaker_name=quote.speaker, kind=quote.kind, said_on=quote.said_on,
+                     published=article.published, outlet=article.outlet) for quote in annotation.quotes]
 
 
 def _utterances(quotes: list[QuoteRef]) -> list[Utterance]:
@@ -259,11 +255,11 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     # Entity pages follow from the mentions, the order of the articles and the knowledge base only.
     entity_inputs = (tuple(position), tuple(a.article for a in annotations), tuple(a.entities for a in annotations), kb)
     published = {slug: article.published for slug, article in by_slug.items()}
-    pages, page_of = memory.made("entities", entity_inputs,
-                                 lambda: entity_pages(position, published, annotations, kb, memory))
-    per_article = memory.made("per-article links", page_of, lambda: _entity_links(annotations, page_of, memory))
+    pages, per_article = memory.made("entities", entity_inputs,
+                                     lambda: entity_pages(position, published, annotations, kb, memory))
     quotes_of = {a.article: memory.each("quotes", a.article, (by_slug[a.article], a.quotes, per_article.get(a.article)),
-                                        partial(_quotes, by_slug, [a], page_of)) for a in annotations}
+                                        partial(_quotes, by_slug, a, per_article.get(a.article, {})))
+                 for a in annotations}
     events_of = {a.article: memory.each("events", a.article, (by_slug[a.article], a.dates),
                                         partial(_article_events, by_slug[a.article], a)) for a in annotations}
     quotes = [quote for a in annotations for quote in quotes_of[a.article]]
@@ -297,32 +293,6 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     )
     memory.end()
     return digest
-
-
-def _entity_links(annotations: list[Annotations], page_of: dict[NodeKey, str],
-                  memory: Linking) -> dict[str, dict[tuple[str, str], str]]:
-    """The pages of each article's entities, (kind, name) -> page, articles and their entities in sorted
-    order (so that equal tables read out the same), each article's the same object as last time when
-    equal; articles naming no entity are left out. Each article's entities are sorted once while they
-    are the same (regrouping the 273,000 links of 10,000 articles after any change of an entity took
-    0.2 s)."""
-    links = {}
-    for annotation in annotations:
-        if annotation.entities:
-            # The nodes merging made of this article's entities (the same call: last time's, or this call's).
-            mentioned = memory.each("mention keys", annotation.article, annotation.entities,
-                                    partial(mention_keys, annotation))[0]
-            nodes, keys = memory.each("entity nodes", annotation.article, annotation.entities,
-                                      partial(_sorted_nodes, mentioned))
-            links[annotation.article] = memory.same("links", annotation.article,
-                                                    dict(zip(keys, map(page_of.__getitem__, nodes), strict=True)))
-    return {slug: links[slug] for slug in sorted(links)}
-
-
-def _sorted_nodes(mentioned: tuple[NodeKey, ...]) -> tuple[list[NodeKey], list[tuple[str, str]]]:
-    """An article's entity nodes, once each and sorted, and their keys in its table of links, (kind, name)."""
-    nodes = sorted(set(mentioned))
-    return nodes, [(kind, name) for _, kind, name in nodes]
 
 
 def _pages(links: dict[tuple[str, str], str]) -> set[str]:

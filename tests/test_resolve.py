@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.linking import Linking
-from sitegen.model import Anchor, Annotations, Article, DateRef, Entity, KnowledgeBase, Quote
+from sitegen.model import Anchor, Annotations, Article, DateRef, Entity, KnowledgeBase, KnownEntity, Quote
 from sitegen.resolve import link
 
 WORDS = "we will reopen the harbour before the storm season begins"
@@ -134,6 +134,59 @@ def test_linking_again_with_the_memory_of_earlier_links_makes_the_digest_linking
     for version in versions:
         articles, annotations = [a for a, _ in version], [n for _, n in version]
         assert link(articles, annotations, kb, memory=memory) == link(articles, annotations, kb)
+
+
+SPELLINGS = (  # (kind, name, mentions): spellings that merge by a shared form, a transliteration, an alias
+    ("person", "Volodymyr Zelensky", ("Volodymyr Zelensky", "Zelensky")), ("person", "Volodymyr Zelenskyy", ("Zelenskyy",)),
+    ("person", "Ann Lee", ("Ann Lee",)), ("person", "Ann Lee", ("A. Lee", "Ann Lee")), ("person", "A. Lee", ("A. Lee",)),
+    ("person", "Lee", ("Lee",)), ("person", "Kim Park", ("Park",)), ("organization", "Kim Park", ("Kim Park",)),
+    ("organization", "United Nations", ("UN", "United Nations")), ("organization", "UN", ("UN",)),
+    ("organization", "U.N.", ("U.N.",)), ("place", "Kyiv", ("Kyiv",)), ("place", "Kiev", ("Kiev",)),
+    ("place", "Kramatorsk", ("Kramatorsk",)),  # between Kiev and Kyiv: the entity's first name places its page
+)
+ALIASES = KnowledgeBase(entities=(KnownEntity(name="Kyiv", kind="place", aliases=("Kiev",), description="A city."),
+                                  KnownEntity(name="United Nations", kind="organization", aliases=("UN", "U.N."))))
+
+
+@st.composite
+def _spelled_article(draw: st.DrawFn, slug: str) -> tuple[Article, Annotations]:
+    # Two entries of one name with other forms (the same entity, as one article may give it) included.
+    named = draw(st.lists(st.sampled_from(SPELLINGS), max_size=5))
+    article = Article(slug=slug, path=Path(f"{slug}.md"), title=f"News {slug}", body="Words.", body_line=1,
+                      published=dt.date(2025, 3, draw(st.integers(1, 4))))
+    entities = tuple(Entity(name=name, kind=kind, mentions=mentions,  # type: ignore[arg-type]
+                            role=draw(st.sampled_from([None, "President", "Minister"])))  # ties: the first wins
+                     for kind, name, mentions in named)
+    quotes = tuple(Quote(anchor=Anchor(exact="Words."), speaker=name, kind="full") for _, name, _ in named[:1])
+    return article, Annotations(article=slug, text_sha256="x", entities=entities, quotes=quotes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_entities_merged_again_with_the_memory_of_earlier_links_are_the_entities_merged_afresh(
+        data: st.DataObject) -> None:
+    # Edits that add, drop and respell names, move an article in time, change the editor's aliases:
+    # a session applies each change to the sets of spellings of last time (or starts again when a set
+    # may split), and must end where merging every spelling afresh ends.
+    archive = {f"a{n}": data.draw(_spelled_article(f"a{n}")) for n in range(data.draw(st.integers(1, 12)))}
+    kb = data.draw(st.sampled_from([KnowledgeBase(), ALIASES]))
+    memory = Linking()
+    for edit in range(data.draw(st.integers(1, 8)) + 1):
+        articles, annotations = [a for a, _ in archive.values()], [n for _, n in archive.values()]
+        assert link(articles, annotations, kb, memory=memory) == link(articles, annotations, kb), edit
+        change = data.draw(st.sampled_from(["rewrite", "rewrite", "add", "remove", "date", "aliases"]))
+        slug = data.draw(st.sampled_from(sorted(archive)))
+        if change == "add":
+            slug = f"b{len(archive)}"
+        if change in ("rewrite", "add"):
+            archive[slug] = data.draw(_spelled_article(slug))
+        elif change == "remove" and len(archive) > 1:
+            del archive[slug]
+        elif change == "date":
+            article, annotations_of = archive[slug]
+            archive[slug] = dataclasses.replace(article, published=article.published + dt.timedelta(days=1)), annotations_of
+        elif change == "aliases":
+            kb = KnowledgeBase() if kb == ALIASES else ALIASES
 
 
 def test_an_edit_of_one_article_leaves_every_other_part_of_the_digest_the_same_object() -> None:
