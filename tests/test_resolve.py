@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.linking import Linking
+from sitegen.merge import SpellingSets, _spelling
 from sitegen.model import Anchor, Annotations, Article, DateRef, Entity, KnowledgeBase, KnownEntity, Quote
 from sitegen.resolve import link
 
@@ -137,12 +139,16 @@ def test_linking_again_with_the_memory_of_earlier_links_makes_the_digest_linking
 
 
 SPELLINGS = (  # (kind, name, mentions): spellings that merge by a shared form, a transliteration, an alias
-    ("person", "Volodymyr Zelensky", ("Volodymyr Zelensky", "Zelensky")), ("person", "Volodymyr Zelenskyy", ("Zelenskyy",)),
-    ("person", "Ann Lee", ("Ann Lee",)), ("person", "Ann Lee", ("A. Lee", "Ann Lee")), ("person", "A. Lee", ("A. Lee",)),
-    ("person", "Lee", ("Lee",)), ("person", "Kim Park", ("Park",)), ("organization", "Kim Park", ("Kim Park",)),
+    ("person", "Volodymyr Zelensky", ("Volodymyr Zelensky", "Zelensky")),
+    ("person", "Volodymyr Zelenskyy", ("Zelenskyy",)), ("person", "Ann Lee", ("Ann Lee",)),
+    ("person", "Ann Lee", ("A. Lee", "Ann Lee")), ("person", "A. Lee", ("A. Lee",)), ("person", "Lee", ("Lee",)),
+    ("person", "Kim Park", ("Park",)), ("organization", "Kim Park", ("Kim Park",)),
     ("organization", "United Nations", ("UN", "United Nations")), ("organization", "UN", ("UN",)),
     ("organization", "U.N.", ("U.N.",)), ("place", "Kyiv", ("Kyiv",)), ("place", "Kiev", ("Kiev",)),
     ("place", "Kramatorsk", ("Kramatorsk",)),  # between Kiev and Kyiv: the entity's first name places its page
+    # Full names whose own form has no space (so they share no form), one a transliteration of another.
+    ("person", "Ann ...", ("Ann Smith",)), ("person", "Ann ...", ("Ann Jones",)),
+    ("person", "Ann ....", ("Ann Brown",)),
 )
 ALIASES = KnowledgeBase(entities=(KnownEntity(name="Kyiv", kind="place", aliases=("Kiev",), description="A city."),
                                   KnownEntity(name="United Nations", kind="organization", aliases=("UN", "U.N."))))
@@ -184,9 +190,30 @@ def test_entities_merged_again_with_the_memory_of_earlier_links_are_the_entities
             del archive[slug]
         elif change == "date":
             article, annotations_of = archive[slug]
-            archive[slug] = dataclasses.replace(article, published=article.published + dt.timedelta(days=1)), annotations_of
+            moved = dataclasses.replace(article, published=article.published + dt.timedelta(days=1))
+            archive[slug] = moved, annotations_of
         elif change == "aliases":
             kb = KnowledgeBase() if kb == ALIASES else ALIASES
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(SPELLINGS), unique=True, min_size=1), st.randoms(use_true_random=False),
+       st.sampled_from([KnowledgeBase(), ALIASES]))
+def test_the_sets_of_spellings_and_their_roots_do_not_depend_on_the_order_spellings_come_in(
+        spellings: list[tuple[str, str, tuple[str, ...]]], rng: random.Random, kb: KnowledgeBase) -> None:
+    # What lets a session add an edit's spellings to last time's sets: the same sets as afresh.
+    keys = [_spelling(Entity(name=name, kind=kind, mentions=mentions))  # type: ignore[arg-type]
+            for kind, name, mentions in spellings]
+    shuffled = keys[:]
+    rng.shuffle(shuffled)
+    in_order, out_of_order = SpellingSets(kb), SpellingSets(kb)
+    for key in keys:
+        in_order.add(key)
+    for key in shuffled:
+        out_of_order.add(key)
+    assert {key: in_order.root(key) for key in keys} == {key: out_of_order.root(key) for key in keys}
+    roots = {in_order.root(key) for key in keys}
+    assert all(root == min(key for key in keys if in_order.root(key) == root) for root in roots)
 
 
 def test_an_edit_of_one_article_leaves_every_other_part_of_the_digest_the_same_object() -> None:
