@@ -139,7 +139,13 @@ def _read_list(path: Path, key: str) -> list[tuple[int, dict[str, Any]]]:
         return []
     text = path.read_text(encoding="utf-8")
     data = load_yaml(text, path) or {}
-    items = data.get(key) if isinstance(data, dict) else None
+    # A list of entries without the `key:` above it, or the key misspelt, would otherwise be read as no
+    # entries at all: the editor's aliases and descriptions silently missing from the site.
+    if not isinstance(data, dict):
+        raise ContentError(path, 1, f"expected `{key}:` at the top of the file, followed by its list of entries")
+    if key not in data and data:
+        raise ContentError(path, 1, f"expected `{key}:` at the top of the file (found {', '.join(map(repr, data))})")
+    items = data.get(key)
     if items is None:
         return []
     if not isinstance(items, list):

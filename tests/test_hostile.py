@@ -112,6 +112,11 @@ def test_two_raw_files_with_the_same_headline_get_distinct_slugs(tmp_path: Path)
     ("topics.yaml", "topics:\n  - name: Peace\n    terms: []\n",
      "topics.yaml:2: Peace: `terms:` must be a non-empty list of words"),
     ("topics.yaml", "topics:\n  - description: no name\n", "topics.yaml:2: entry 1 of `topics:` needs a `name:`"),
+    # The entries without the list's key, or under a misspelt one: never read as no entries at all.
+    ("entities.yaml", "- name: Ines Moreau\n  kind: person\n",
+     "entities.yaml:1: expected `entities:` at the top of the file, followed by its list of entries"),
+    ("topics.yaml", "topic:\n  - name: Peace\n    terms: [peace]\n",
+     "topics.yaml:1: expected `topics:` at the top of the file (found 'topic')"),
 ])
 def test_malformed_knowledge_base_files(tmp_path: Path, name: str, text: str, message: str) -> None:
     root = make_site(tmp_path, with_seeds=False)
