@@ -29,7 +29,7 @@ from sitegen.model import Annotations, Article, Digest, Site
 from sitegen.pagecache import Record, load_record, save_record
 from sitegen.render import RenderMemory, link_or_copy, render_site, write_page
 from sitegen.resolve import link
-from sitegen.search import SearchMemory, fill_cache, index_files, plan_index, stale_work
+from sitegen.search import SearchMemory, count_default_ahead, fill_cache, index_files, plan_index, stale_work
 from sitegen.text import recall_texts
 from sitegen.workers import in_background
 
@@ -259,6 +259,8 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     # after rendering: beside it, twice as many processes as cores cost a tenth more CPU in all, and more
     # time. "A few" is at most one large file's work per core, whatever the number of small files.
     beside = 0 < stale_work(search_plan, search_cache, reuse=not force) <= (os.cpu_count() or 1)
+    if session is not None:  # what the process indexing beside the pages of the next edits reads
+        count_default_ahead(search_plan)
     with in_background(fill_cache, search_plan, search_cache, reuse=not force) if beside else contextlib.nullcontext():
         old_record = {} if previous is None else (
             session.record if session and session.record is not None else load_record(record_path))

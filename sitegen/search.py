@@ -252,6 +252,13 @@ def index_files(plan: IndexPlan, workers: int | None = None, cache: Path | None 
         _prune(cache, keep=set(plan.keys))
 
 
+def count_default_ahead(plan: IndexPlan) -> None:
+    """Count the terms of the default index's texts in this process (`search_index.count_ahead`)."""
+    names = [str(f["field_name"]) for f in DEFAULT_FIELDS]
+    search_index.count_ahead({text for part in plan.parts if part.path == DEFAULT_INDEX
+                              for document in part.documents for name in names if (text := document.get(name))})
+
+
 def fill_cache(plan: IndexPlan, cache: Path, workers: int | None = None, reuse: bool = True) -> None:
     """Build every index file of `plan` that `cache` does not hold yet (every one, without `reuse`)."""
     for _ in _index_files(plan.parts, plan.keys, workers, cache, reuse):

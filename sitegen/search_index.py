@@ -85,6 +85,19 @@ def term_counts(text: str) -> Counter[str]:
     return counts
 
 
+_COUNTED: dict[str, Counter[str]] = {}
+"""Term counts of field texts counted ahead of indexing (`count_ahead`), by text."""
+
+
+def count_ahead(texts: set[str]) -> None:
+    """Count the terms of `texts` now, in this process, for indexes built later by processes forked from
+    it: a process that builds again and again (`sitegen serve`) counts the short texts of the default
+    index once, and the process it forks to index an edit reads them (counting the default index's
+    18,000 documents was a third of its 0.76 s). Texts not among these are forgotten."""
+    global _COUNTED
+    _COUNTED = {text: _COUNTED.get(text) or term_counts(text) for text in texts}
+
+
 class TermBuilder(Builder):  # type: ignore[misc]
     """lunr's Builder, fed with terms instead of text, and with field vectors built in term order."""
 
@@ -194,7 +207,7 @@ def build(fields: list[dict[str, Any]], documents: list[dict[str, str]], ref: st
         builder.field(**field)
     names = [str(f["field_name"]) for f in fields]
     for document in documents:
-        counted = {name: term_counts(text) for name in names if (text := document.get(name))}
+        counted = {name: _COUNTED.get(text) or term_counts(text) for name in names if (text := document.get(name))}
         builder.add_terms(str(document[ref]), counted)
     builder._calculate_average_field_lengths()
     builder.score_field_vectors()
