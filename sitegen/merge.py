@@ -132,9 +132,6 @@ class SpellingSets:
             for form in {_form(f) for f in (known.name, *known.aliases)}:
                 self.aliases[(known.kind or "", form)].append(number)
 
-    def __contains__(self, spelling: Spelling) -> bool:
-        return spelling in self.uf.parent
-
     def root(self, spelling: Spelling) -> Spelling:
         return cast(Spelling, self.uf.find(spelling))
 
