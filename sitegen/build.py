@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -23,6 +24,7 @@ from sitegen.annotate.run import CHUNK, AnnotateReport, annotate_site, probably_
 from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
+from sitegen.linkcache import linked
 from sitegen.linking import Linking
 from sitegen.memo import Memo, collector_paused
 from sitegen.model import Annotations, Article, Digest, Site
@@ -242,7 +244,11 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
         shown = session.visible if session else visible
         annotations = [shown(a) for _, a in sorted(report.annotated.annotations.items())]
         clock.lap("annotate", collect=False)
-        digest = link(articles, annotations, kb, site.story_window_days, session.linking if session else None)
+        if session is not None:  # linked for what changed since its last build (its `Linking`)
+            digest = link(articles, annotations, kb, site.story_window_days, session.linking)
+        else:  # the same inputs as the last build: its digest (at 10,000 articles 0.4 s against 2.6 s)
+            digest = linked(site.cache_dir / "digest.pickle", articles, annotations, kb, site.story_window_days,
+                            partial(link, articles, annotations, kb, site.story_window_days))
         clock.lap("resolve", collect=False)
     replaced = site.cache_dir / "replaced"
     staging = _staging(site.out, replaced)
