@@ -8,7 +8,8 @@ persistent ids) and taken from the objects this build loaded, so loading it is 0
 is the one the rest of the build sees.
 
 It is a pickle in sitegen's own cache folder, written only by sitegen (see sitegen.memo for why that
-is safe), and its key covers all of sitegen's code: a digest made by other code is never used.
+is safe), and its key covers sitegen's code but for the stages after linking: a digest made by other
+code is never used, and a change to how pages are drawn or indexed keeps it.
 """
 
 from __future__ import annotations
@@ -22,11 +23,20 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
-from sitegen.memo import code_version, collector_paused
+from sitegen.memo import CODE, code_version, collector_paused
 from sitegen.model import Annotations, Article, Digest, KnowledgeBase
 from sitegen.storage import atomic_write_bytes
 
 Link = Callable[[], Digest]
+AFTER_LINKING = frozenset({"render.py", "pagecache.py", "marking.py", "charts.py", "jsontext.py", "search.py",
+                           "search_index.py", "serve.py"})
+"""Modules that only use the digest. Every other one may change what is linked, a new one included: what
+turns files into articles and annotations (their keys are the files' bytes, not what is read from them)."""
+
+
+def _linking_code() -> str:
+    return code_version(tuple(sorted(path.relative_to(CODE).as_posix() for path in CODE.rglob("*.py")
+                                     if path.relative_to(CODE).as_posix() not in AFTER_LINKING)))
 
 
 def digest_key(articles: list[Article], annotations: list[Annotations], kb: KnowledgeBase,
@@ -36,7 +46,7 @@ def digest_key(articles: list[Article], annotations: list[Annotations], kb: Know
     not read from a file): nothing vouches for it then."""
     if any(not a.source_key for a in articles) or any(not a.source_key for a in annotations):
         return None
-    digest = hashlib.sha256(f"{code_version()}\n{story_window_days}\n{kb!r}\n".encode("utf-8", "surrogatepass"))
+    digest = hashlib.sha256(f"{_linking_code()}\n{story_window_days}\n{kb!r}\n".encode("utf-8", "surrogatepass"))
     for article in articles:
         digest.update(f"a\0{article.slug}\0{article.source_key}\n".encode("utf-8", "surrogatepass"))
     for annotation in annotations:

@@ -306,3 +306,18 @@ def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_pa
 def _rebuilt(root: Path) -> dict[str, int]:
     build(load_config(root))
     return _inodes(root / "site")
+
+
+def test_a_headline_edited_reaches_every_page_listing_the_article(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root", with_seeds=False)
+    harbour = root / "content" / "articles" / "harbour.md"
+    harbour.write_text("---\ntitle: Harbour reopens\npublished: 2020-03-01\n---\n\nMayor Tom Reed visited the "
+                       "harbour in Portsmouth on Friday with port director Ines Moreau.\n")
+    build(load_config(root))
+    person = root / "site" / "people" / "tom-reed.html"
+    assert "Harbour reopens" in person.read_text()  # listed (an entity page draws each row once per build)
+    harbour.write_text(harbour.read_text().replace("Harbour reopens", "Harbour opens again"))
+    build(load_config(root))
+    assert "Harbour opens again" in person.read_text() and "Harbour reopens" not in person.read_text()
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
