@@ -10,7 +10,7 @@ import multiprocessing as mp
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
@@ -431,8 +431,9 @@ class RenderMemory:
 
 def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None,
                 previous: Path | None = None, record: Record | None = None, bodies: Path | None = None,
-                memory: RenderMemory | None = None) -> Record:
+                memory: RenderMemory | None = None, meanwhile: Callable[[], object] | None = None) -> Record:
     """Render every page into `out_dir`, on all local cores for large sites; the record of what each read.
+    `meanwhile` is called while the workers draw the pages (after them, when there are none).
 
     With the previous site and its record (sitegen.pagecache), a page whose inputs did not change is
     linked from there instead of drawn; with a `bodies` folder, article bodies drawn before are reused;
@@ -459,6 +460,8 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
     if (workers == 1 or len(all_pages) - len(unchanged) < PARALLEL_FROM
             or "fork" not in mp.get_all_start_methods()):
         done = job.run(all_pages)
+        if meanwhile is not None:
+            meanwhile()
     else:
         _WORK.update(pages=all_pages, job=job)
         # Small chunks handed out one at a time: pages differ a hundredfold in cost (an entity quoted in a
@@ -468,7 +471,10 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
         chunks = [(i, min(i + size, len(all_pages))) for i in range(0, len(all_pages), size)]
         try:
             with mp.get_context("fork").Pool(workers, initializer=init_worker) as pool:
-                done = [entry for chunk in pool.map(_render_chunk, chunks, chunksize=1) for entry in chunk]
+                drawing = pool.map_async(_render_chunk, chunks, chunksize=1)
+                if meanwhile is not None:
+                    meanwhile()
+                done = [entry for chunk in drawing.get() for entry in chunk]
         finally:
             _WORK.clear()
     new_record = {path: entry if entry is not None else old_record[path] for path, entry in done}
