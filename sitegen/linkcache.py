@@ -28,8 +28,8 @@ from sitegen.model import Annotations, Article, Digest, KnowledgeBase
 from sitegen.storage import atomic_write_bytes
 
 Link = Callable[[], Digest]
-AFTER_LINKING = frozenset({"render.py", "pagecache.py", "marking.py", "charts.py", "jsontext.py", "search.py",
-                           "search_index.py", "serve.py"})
+AFTER_LINKING = frozenset({"render.py", "escaping.py", "pagecache.py", "marking.py", "charts.py", "jsontext.py",
+                           "search.py", "search_index.py", "serve.py"})
 """Modules that only use the digest. Every other one may change what is linked, a new one included: what
 turns files into articles and annotations (their keys are the files' bytes, not what is read from them)."""
 

@@ -79,3 +79,65 @@ def test_template_error_names_the_file_and_line(built_site: Path, tmp_path: Path
     (root / "templates" / "topic.html").write_text("line one\n{% if %}\n")
     with pytest.raises(SitegenError, match=r"topic.html:2: template error"):
         build(load_config(root))
+
+
+def _digest(site):  # type: ignore[no-untyped-def]
+    from sitegen.annotate.run import annotation_path, read_annotations
+    from sitegen.content import load_articles, load_knowledge_base
+    from sitegen.resolve import link
+
+    articles, _ = load_articles(site)
+    annotations = [read_annotations(annotation_path(site.annotations_dir, a.slug)) for a in articles]
+    return link(articles, [a for a in annotations if a], load_knowledge_base(site))
+
+
+def test_every_page_is_what_jinjas_own_escaping_draws(built_site: Path, tmp_path: Path) -> None:
+    import shutil
+
+    import jinja2
+
+    from sitegen.render import environment
+
+    # A site template with what Jinja escapes in other ways: a block set, a macro, a filter block, an
+    # autoescape block decided at run time, markup from the code.
+    root = tmp_path / "site-root"
+    shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site", "replaced"))
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "story.html").write_text(
+        '{% extends "default:story.html" %}{% block title %}{% set t %}<{{ story.title }}>{% endset %}'
+        '{% macro m(x) %}[{{ x }}]{% endmacro %}{{ t }}{{ m("<&\'\\"") }}{% filter upper %}{{ "<i>" }}{% endfilter %}'
+        '{% autoescape false %}{{ "<b>" }}{% endautoescape %}{{ 3 }}{{ story.published }}{% endblock %}')
+    site = load_config(root)
+    digest = _digest(site)
+    ours, jinjas = environment(root / "templates"), environment(root / "templates", jinja2.Environment)
+    assert type(ours) is not jinja2.Environment
+    drawn = 0
+    for page in pages(digest, site):
+        drawn_here = render_page(ours, page, site, Linker(digest))
+        assert drawn_here == render_page(jinjas, page, site, Linker(digest)), page.path
+        drawn += 1
+    assert drawn > 90
+    story = next(p for p in pages(digest, site) if p.template == "story.html")
+    title = render_page(ours, story, site, Linker(digest)).split("<title>")[1].split("</title>")[0]
+    assert "[&lt;&amp;&#39;&#34;]" in title and "&LT;I&GT;" in title and "<b>" in title
+
+
+def test_output_escape_gives_markupsafes_text() -> None:
+    import datetime as dt
+
+    import jinja2
+    import pytest
+    from markupsafe import Markup, escape
+
+    from sitegen.escaping import output_escape
+
+    class Html:
+        def __html__(self) -> str:
+            return "<em>kept</em>"
+
+    for value in ["<script>alert('x') & \"y\"</script>", "", "plain", Markup("<b>safe</b>"), 42, 3.5, None,
+                  dt.date(2025, 3, 1), Html(), "\u2028<\u00e9>"]:
+        assert output_escape(value) == str(escape(value)), value
+        assert type(output_escape(value)) is str
+    with pytest.raises(jinja2.UndefinedError):
+        output_escape(jinja2.StrictUndefined(name="missing"))
