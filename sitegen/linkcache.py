@@ -126,7 +126,9 @@ def _save_in_background(path: Path, key: str, digest: Digest) -> None:
             quiet = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(quiet, fd)
-            os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+            # (Bounded: where close_range is missing, Python closes one descriptor at a time, and some
+            # systems allow a billion.)
+            os.closerange(3, min(os.sysconf("SC_OPEN_MAX"), 65536))
             os.nice(10)
             with collector_paused():
                 atomic_write_bytes(path, dumps(key, digest), durable=False)  # a file cut short is a miss

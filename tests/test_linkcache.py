@@ -100,6 +100,10 @@ def test_a_damaged_file_is_linked_again_and_inputs_not_read_from_files_are_never
     kept.write_bytes(data[: len(data) // 2])
     digest, calls = _linked(kept, articles, annotations, kb)
     assert calls == 1 and digest == link(articles, annotations, kb)
+    deadline = time.monotonic() + 60
+    while kept.stat().st_size == len(data) // 2:  # written again (whole: files are renamed into place)
+        assert time.monotonic() < deadline, "the damaged file was never replaced"
+        time.sleep(0.05)
     kept.unlink()
     made_here = [dataclasses.replace(a, source_key="") for a in annotations]
     _linked(kept, articles, made_here, kb)
