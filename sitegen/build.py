@@ -15,7 +15,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -247,8 +246,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
         if session is not None:  # linked for what changed since its last build (its `Linking`)
             digest = link(articles, annotations, kb, site.story_window_days, session.linking)
         else:  # the same inputs as the last build: its digest (at 10,000 articles 0.4 s against 2.6 s)
-            digest = linked(site.cache_dir / "digest.pickle", articles, annotations, kb, site.story_window_days,
-                            partial(link, articles, annotations, kb, site.story_window_days))
+            digest = linked(site.cache_dir / "digest.pickle", articles, annotations, kb, site.story_window_days, link)
         clock.lap("resolve", collect=False)
     replaced = site.cache_dir / "replaced"
     staging = _staging(site.out, replaced)

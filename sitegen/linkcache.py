@@ -27,7 +27,8 @@ from sitegen.memo import CODE, code_version, collector_paused
 from sitegen.model import Annotations, Article, Digest, KnowledgeBase
 from sitegen.storage import atomic_write_bytes
 
-Link = Callable[[], Digest]
+Link = Callable[[list[Article], list[Annotations], KnowledgeBase, int], Digest]
+"""`resolve.link`, or what stands in for it."""
 AFTER_LINKING = frozenset({"render.py", "escaping.py", "pagecache.py", "marking.py", "charts.py", "jsontext.py",
                            "search.py", "search_index.py", "serve.py"})
 """Modules that only use the digest. Every other one may change what is linked, a new one included: what
@@ -35,8 +36,8 @@ turns files into articles and annotations (their keys are the files' bytes, not 
 
 
 def _linking_code() -> str:
-    return code_version(tuple(sorted(path.relative_to(CODE).as_posix() for path in CODE.rglob("*.py")
-                                     if path.relative_to(CODE).as_posix() not in AFTER_LINKING)))
+    modules = (path.relative_to(CODE).as_posix() for path in CODE.rglob("*.py"))
+    return code_version(tuple(sorted(module for module in modules if module not in AFTER_LINKING)))
 
 
 def digest_key(articles: list[Article], annotations: list[Annotations], kb: KnowledgeBase,
@@ -56,15 +57,16 @@ def digest_key(articles: list[Article], annotations: list[Annotations], kb: Know
 
 def linked(path: Path, articles: list[Article], annotations: list[Annotations], kb: KnowledgeBase,
            story_window_days: int, link: Link) -> Digest:
-    """The digest kept at `path` when it was linked from these inputs; otherwise `link()`, kept there
-    for the next build (written by a process of its own, so this build does not wait for it)."""
+    """The digest kept at `path` when it was linked from these inputs; otherwise what `link` makes of
+    them, kept there for the next build (written by a process of its own, so this build does not wait
+    for it)."""
     key = digest_key(articles, annotations, kb, story_window_days)
     if key is None:
-        return link()
+        return link(articles, annotations, kb, story_window_days)
     kept = _load(path, key, articles, annotations)
     if kept is not None:
         return kept
-    digest = link()
+    digest = link(articles, annotations, kb, story_window_days)
     _save_in_background(path, key, digest)
     return digest
 
@@ -89,7 +91,7 @@ class _Unpickler(pickle.Unpickler):
         return self.objects[tuple(pid)]  # a KeyError (not these inputs after all) is a miss
 
 
-def dumps(key: str, digest: Digest) -> bytes:
+def _dumps(key: str, digest: Digest) -> bytes:
     """The file's bytes: the key on the first line, then the digest."""
     buffer = BytesIO()
     buffer.write(key.encode("ascii") + b"\n")
@@ -131,6 +133,6 @@ def _save_in_background(path: Path, key: str, digest: Digest) -> None:
             os.closerange(3, min(os.sysconf("SC_OPEN_MAX"), 65536))
             os.nice(10)
             with collector_paused():
-                atomic_write_bytes(path, dumps(key, digest), durable=False)  # a file cut short is a miss
+                atomic_write_bytes(path, _dumps(key, digest), durable=False)  # a file cut short is a miss
     finally:
         os._exit(0)

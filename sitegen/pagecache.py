@@ -111,8 +111,6 @@ class Fingerprints:
         kind = type(value)
         if kind in _PLAIN:
             return repr(value)
-        if kind is tuple or kind is list:
-            return ("[" if kind is list else "(") + ",".join(map(self.token, value)) + ")"
         if hasattr(kind, "__dataclass_fields__"):
             known = self._objects.get(id(value))
             if known is None:
@@ -121,7 +119,7 @@ class Fingerprints:
                 known = self._objects[id(value)] = (value, _sha(type(value).__name__ + source) if source
                                                     else _sha(repr(value)))
             return known[1]
-        if isinstance(value, (list, tuple)):  # a named tuple, say
+        if isinstance(value, (list, tuple)):
             return ("[" if isinstance(value, list) else "(") + ",".join(map(self.token, value)) + ")"
         return repr(value)
 

@@ -40,20 +40,20 @@ def _inputs() -> tuple[list[Article], list[Annotations]]:
 
 
 class _Linker:
-    """`link` of the inputs given, counting its calls."""
+    """`link`, counting its calls."""
 
-    def __init__(self, articles: list[Article], annotations: list[Annotations], kb: KnowledgeBase) -> None:
+    def __init__(self) -> None:
         self.calls = 0
-        self.inputs = articles, annotations, kb
 
-    def __call__(self) -> Digest:
+    def __call__(self, articles: list[Article], annotations: list[Annotations], kb: KnowledgeBase,
+                 story_window_days: int) -> Digest:
         self.calls += 1
-        return link(*self.inputs)
+        return link(articles, annotations, kb, story_window_days)
 
 
 def _linked(path: Path, articles: list[Article], annotations: list[Annotations],
             kb: KnowledgeBase) -> tuple[Digest, int]:
-    linker = _Linker(articles, annotations, kb)
+    linker = _Linker()
     return linked(path, articles, annotations, kb, 3, linker), linker.calls
 
 
