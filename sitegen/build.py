@@ -27,7 +27,7 @@ from sitegen.linkcache import linked
 from sitegen.linking import Linking
 from sitegen.memo import Memo, collector_paused
 from sitegen.model import Annotations, Article, Digest, Site
-from sitegen.pagecache import Record, load_record, save_record
+from sitegen.pagecache import ObjectTokens, Record, load_record, save_record
 from sitegen.render import RenderMemory, link_or_copy, render_site, write_page
 from sitegen.resolve import link
 from sitegen.search import SearchMemory, count_default_ahead, fill_cache, index_files, plan_index, stale_work
@@ -243,10 +243,12 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
         shown = session.visible if session else visible
         annotations = [shown(a) for _, a in sorted(report.annotated.annotations.items())]
         clock.lap("annotate", collect=False)
+        tokens: ObjectTokens = {}  # the fingerprint tokens of its records, kept with a linked digest
         if session is not None:  # linked for what changed since its last build (its `Linking`)
             digest = link(articles, annotations, kb, site.story_window_days, session.linking)
         else:  # the same inputs as the last build: its digest (at 10,000 articles 0.4 s against 2.6 s)
-            digest = linked(site.cache_dir / "digest.pickle", articles, annotations, kb, site.story_window_days, link)
+            digest, tokens = linked(site.cache_dir / "digest.pickle", articles, annotations, kb,
+                                    site.story_window_days, link)
         clock.lap("resolve", collect=False)
     replaced = site.cache_dir / "replaced"
     staging = _staging(site.out, replaced)
@@ -282,7 +284,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
             session.record if session and session.record is not None else load_record(record_path))
         record = render_site(digest, site, staging, previous=previous, record=old_record,
                              bodies=site.cache_dir / "bodies", memory=session.rendering if session else None,
-                             meanwhile=meanwhile)
+                             meanwhile=meanwhile, tokens=tokens)
         clock.lap("render")
     # What the background process built is in the cache now; anything else is built here.
     for path, made in index_files(extras["plan"], cache=search_cache, reuse=beside or not force):

@@ -5,7 +5,8 @@ the bytes of last time (a template edited, `--force`, a fresh checkout with the 
 restored, as the Pages workflow builds) would make the very same digest. The file holds what linking
 made, not the articles and annotations it was made from: those are written as references (pickle's
 persistent ids) and taken from the objects this build loaded, so loading it is 0.4 s and every object
-is the one the rest of the build sees.
+is the one the rest of the build sees. Beside the digest, the file holds the fingerprint tokens of its
+records (sitegen.pagecache), which every render worker would otherwise hash again from their repr.
 
 It is a pickle in sitegen's own cache folder, written only by sitegen (see sitegen.memo for why that
 is safe), and its key covers sitegen's code but for the stages after linking: a digest made by other
@@ -25,6 +26,7 @@ from typing import IO, Any
 
 from sitegen.memo import CODE, code_version, collector_paused
 from sitegen.model import Annotations, Article, Digest, KnowledgeBase
+from sitegen.pagecache import ObjectTokens, digest_records, object_token, token_scheme
 from sitegen.storage import atomic_write_bytes
 
 Link = Callable[[list[Article], list[Annotations], KnowledgeBase, int], Digest]
@@ -56,19 +58,19 @@ def digest_key(articles: list[Article], annotations: list[Annotations], kb: Know
 
 
 def linked(path: Path, articles: list[Article], annotations: list[Annotations], kb: KnowledgeBase,
-           story_window_days: int, link: Link) -> Digest:
-    """The digest kept at `path` when it was linked from these inputs; otherwise what `link` makes of
-    them, kept there for the next build (written by a process of its own, so this build does not wait
-    for it)."""
+           story_window_days: int, link: Link) -> tuple[Digest, ObjectTokens]:
+    """The digest kept at `path` when it was linked from these inputs, with its records' fingerprint
+    tokens; otherwise what `link` makes of them (and no tokens), kept there for the next build (written
+    by a process of its own, so this build does not wait for it)."""
     key = digest_key(articles, annotations, kb, story_window_days)
     if key is None:
-        return link(articles, annotations, kb, story_window_days)
+        return link(articles, annotations, kb, story_window_days), {}
     kept = _load(path, key, articles, annotations)
     if kept is not None:
         return kept
     digest = link(articles, annotations, kb, story_window_days)
     _save_in_background(path, key, digest)
-    return digest
+    return digest, {}
 
 
 class _Pickler(pickle.Pickler):
@@ -92,28 +94,39 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _dumps(key: str, digest: Digest) -> bytes:
-    """The file's bytes: the key on the first line, then the digest."""
+    """The file's bytes: the key on the first line, then the digest, then its records with their tokens
+    and the scheme that made them (one pickler: the records are references into the digest)."""
     buffer = BytesIO()
     buffer.write(key.encode("ascii") + b"\n")
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(digest)
+    pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dump(digest)
+    records = digest_records(digest)
+    pickler.dump((token_scheme(), records, [object_token(record) for record in records]))
     return buffer.getvalue()
 
 
-def _load(path: Path, key: str, articles: list[Article], annotations: list[Annotations]) -> Digest | None:
+def _load(path: Path, key: str, articles: list[Article],
+          annotations: list[Annotations]) -> tuple[Digest, ObjectTokens] | None:
     try:
         with path.open("rb") as handle:
             if handle.readline().rstrip(b"\n") != key.encode("ascii"):
                 return None
             with collector_paused():
-                digest = _Unpickler(handle, articles, annotations).load()
+                unpickler = _Unpickler(handle, articles, annotations)
+                digest = unpickler.load()
+                scheme, records, tokens = unpickler.load()
     except Exception:  # missing, damaged, from another Python: linked again
         return None
-    return digest if isinstance(digest, Digest) else None
+    if not isinstance(digest, Digest):
+        return None
+    # Tokens hashed by other code than this build's are hashed again (pagecache.py is not in the key).
+    known = {id(r): (r, t) for r, t in zip(records, tokens, strict=True)} if scheme == token_scheme() else {}
+    return digest, known
 
 
 def _save_in_background(path: Path, key: str, digest: Digest) -> None:
-    """Write the digest from a forked process at low priority (pickling it takes 1.3 s at 10,000
-    articles, beside the pages being drawn), which this process does not wait for: a grandchild, so
+    """Write the digest from a forked process at low priority (pickling it and hashing its records take
+    2 s at 10,000 articles, beside the pages being drawn), which this process does not wait for: a grandchild, so
     nothing is left to reap. Where processes cannot be forked, nothing is kept."""
     if "fork" not in mp.get_all_start_methods():
         return

@@ -26,7 +26,17 @@ from sitegen.escaping import OutputEscapingEnvironment
 from sitegen.jsontext import json_for_script
 from sitegen.marking import article_html
 from sitegen.model import Annotations, Article, Digest, EntityPage, Site, Story
-from sitegen.pagecache import ALL, SEPARATOR, Bodies, Fingerprints, Record, Recorded, Watched, base_fingerprint
+from sitegen.pagecache import (
+    ALL,
+    SEPARATOR,
+    Bodies,
+    Fingerprints,
+    ObjectTokens,
+    Record,
+    Recorded,
+    Watched,
+    base_fingerprint,
+)
 from sitegen.workers import init_worker
 
 KIND_FOLDER = {"person": "people", "organization": "organizations", "place": "places"}
@@ -440,13 +450,15 @@ class RenderMemory:
 
 def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None,
                 previous: Path | None = None, record: Record | None = None, bodies: Path | None = None,
-                memory: RenderMemory | None = None, meanwhile: Callable[[], object] | None = None) -> Record:
+                memory: RenderMemory | None = None, meanwhile: Callable[[], object] | None = None,
+                tokens: ObjectTokens | None = None) -> Record:
     """Render every page into `out_dir`, on all local cores for large sites; the record of what each read.
     `meanwhile` is called while the workers draw the pages (after them, when there are none).
 
     With the previous site and its record (sitegen.pagecache), a page whose inputs did not change is
     linked from there instead of drawn; with a `bodies` folder, article bodies drawn before are reused;
-    with the `memory` of the last render in this process, unchanged pages are known without checking.
+    with the `memory` of the last render in this process, unchanged pages are known without checking;
+    `tokens` are fingerprint tokens of the digest's objects made before (sitegen.linkcache).
     Workers are forked, so they share the digest with this process and write their pages themselves:
     no page crosses a process boundary or waits in memory.
     """
@@ -459,7 +471,7 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
     linker = Linker(digest)
     all_pages = list(pages(digest, site, linker, memory))
     tables = linker.tables()
-    fingerprints = Fingerprints(base, tables, digest)
+    fingerprints = Fingerprints(base, tables, digest, tokens)
     body_cache = Bodies(bodies, fingerprints) if bodies is not None else None
     old_record = record or {}
     unchanged = memory.unchanged(base, digest, tables, all_pages, old_record) if memory and previous else frozenset()
