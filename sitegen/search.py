@@ -17,8 +17,8 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -233,7 +233,7 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
 
 
 def index_files(plan: IndexPlan, workers: int | None = None, cache: Path | None = None,
-                reuse: bool = True) -> Iterator[tuple[str, str | Path]]:
+                reuse: bool = True, idle: Callable[[], object] | None = None) -> Iterator[tuple[str, str | Path]]:
     """The search files of the site, one at a time: (path in the site, JavaScript text), or with a cache
     (path in the site, the cached file holding the text), for the caller to link or copy. Together they
     are a few hundred megabytes at 10,000 articles: each is made, written and let go.
@@ -243,9 +243,12 @@ def index_files(plan: IndexPlan, workers: int | None = None, cache: Path | None 
     articles did not change: after an edit, one shard is indexed again instead of all of them, and the
     others are never read (`reuse=False` indexes everything and refreshes the cache). The folder is
     safe to delete. `fill_cache` builds the missing ones ahead, in another process if the caller likes.
+
+    `idle` is called once: as soon as a core is left without indexing to do while the last indexes are
+    built, or else after the last one.
     """
     yield "assets/search-docs.js", plan.docs_script
-    yield from _index_files(plan.parts, plan.keys, workers, cache, reuse)
+    yield from _index_files(plan.parts, plan.keys, workers, cache, reuse, idle)
     if plan.null_default is not None:
         yield DEFAULT_INDEX, plan.null_default
     if cache is not None:
@@ -280,16 +283,17 @@ def _cached(keys: list[str], cache: Path | None, reuse: bool) -> set[int]:
 
 
 def _index_files(parts: list[Part], keys: list[str], workers: int | None, cache: Path | None,
-                 reuse: bool) -> Iterator[tuple[str, str | Path]]:
+                 reuse: bool, idle: Callable[[], object] | None = None) -> Iterator[tuple[str, str | Path]]:
     """Each index file in order: from the cache when there (and `reuse`), else built (on all local
-    cores) and, with a cache, written there."""
+    cores) and, with a cache, written there; `idle` as `index_files` says."""
     cached = _cached(keys, cache, reuse)
     missing = [parts[n] for n in range(len(parts)) if n not in cached]
     workers = min(len(missing), workers or os.cpu_count() or 1)
+    once = _Once(idle)
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, initializer=init_worker))
-            made = pool.map(_compact_json, [p.fields for p in missing], [p.documents for p in missing])
+            made = _results([pool.submit(_compact_json, p.fields, p.documents) for p in missing], workers, once)
         else:
             made = (_compact_json(p.fields, p.documents) for p in missing)
         for number, part in enumerate(parts):
@@ -305,6 +309,35 @@ def _index_files(parts: list[Part], keys: list[str], workers: int | None, cache:
             # Synced: the file goes into the site as it is, so a cut-short one must never be found.
             atomic_write_text(cache / f"{keys[number]}.js", text)
             yield part.path, cache / f"{keys[number]}.js"
+    once()  # unless a core was left free before
+
+
+class _Once:
+    """Calls `action` the first time it is called, and never again."""
+
+    def __init__(self, action: Callable[[], object] | None) -> None:
+        self.action = action
+
+    def __call__(self) -> None:
+        action, self.action = self.action, None
+        if action is not None:
+            action()
+
+
+def _results(futures: list[Future[str]], workers: int, idle: _Once) -> Iterator[str]:
+    """The results of `futures` in order, calling `idle` as soon as fewer of them are unfinished than
+    there are workers. Indexes differ in size and cannot be split, so a core is often left with nothing
+    to do while the other builds the last (at 10,000 articles, 0.45 s of the 4 s of indexing): the
+    caller's work goes there, rather than after the indexes or beside them while every core is busy."""
+    futures.reverse()  # popped from the end as their results go: each index let go once written
+    while futures:
+        while idle.action is not None and not futures[-1].done():
+            unfinished = [f for f in futures if not f.done()]
+            if len(unfinished) < workers:
+                idle()
+            else:
+                wait(unfinished, return_when=FIRST_COMPLETED)
+        yield futures.pop().result()
 
 
 def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:

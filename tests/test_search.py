@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,34 @@ def test_scores_are_rounded_as_python_rounds_them() -> None:
         values += [half, np.nextafter(half, 0.0), np.nextafter(half, 1e9)]
     values += [0.0015, 1.0005, 2.0625, 2.675, 0.0005, 1e-9]
     assert round_3(np.array(values, dtype=np.float64)).tolist() == [round(float(v), 3) for v in values]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_caller_is_told_once_when_indexing_leaves_a_core_free(built_site: Path, tmp_path: Path,
+                                                                   monkeypatch, workers: int) -> None:
+    from sitegen import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    plan = search.plan_index(_digest(built_site))
+    cache = tmp_path / "cache"
+    for reuse in (False, True):  # every file built, then every file from the cache
+        calls: list[bool] = []
+        files = search.index_files(plan, workers=workers, cache=cache, reuse=reuse, idle=partial(calls.append, True))
+        assert len(list(files)) == len(plan.parts) + 1 and calls == [True]
+
+
+def test_the_idle_call_comes_while_the_last_index_is_still_being_built() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sitegen import search
+
+    idle_called = threading.Event()
+
+    def last_index() -> str:  # finishes only once the caller was told a worker is free (or after 10 s)
+        return "told while building" if idle_called.wait(10) else "told afterwards"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(last_index), pool.submit(str, "quick")]
+        results = list(search._results(futures, 2, search._Once(idle_called.set)))
+    assert results == ["told while building", "quick"]
