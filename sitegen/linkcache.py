@@ -126,8 +126,8 @@ def _load(path: Path, key: str, articles: list[Article],
 
 def _save_in_background(path: Path, key: str, digest: Digest) -> None:
     """Write the digest from a forked process at low priority (pickling it and hashing its records take
-    2 s at 10,000 articles, beside the pages being drawn), which this process does not wait for: a grandchild, so
-    nothing is left to reap. Where processes cannot be forked, nothing is kept."""
+    2 s at 10,000 articles, beside the pages being drawn), which this process does not wait for: a
+    grandchild, so nothing is left to reap. Where processes cannot be forked, nothing is kept."""
     if "fork" not in mp.get_all_start_methods():
         return
     child = os.fork()
