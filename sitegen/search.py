@@ -16,18 +16,19 @@ import contextlib
 import hashlib
 import json
 import os
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+import pickle
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from sitegen import search_index
 from sitegen.jsontext import compact_json, json_parse_literal, json_parse_script
 from sitegen.memo import code_version
-from sitegen.model import Digest, EntityPage
+from sitegen.model import Article, Digest, EntityPage
 from sitegen.render import KIND_FOLDER
-from sitegen.storage import atomic_write_text
+from sitegen.storage import atomic_write_bytes, atomic_write_text
 from sitegen.text import lead_paragraph
 from sitegen.workers import init_worker
 
@@ -218,12 +219,53 @@ def plan_index(digest: Digest, memory: SearchMemory | None = None) -> IndexPlan:
     # The default index's file also tells how many full-text shards there are.
     default_opening = f"window.SITEGEN_SHARDS = {len(shards)};\nwindow.SITEGEN_INDEX = "
     parts = [Part(DEFAULT_INDEX, default_opening, DEFAULT_FIELDS, records)] if records else []
-    parts += [Part(f"assets/search-fulltext-{n}.js", "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
+    parts += [Part(_fulltext_path(n), "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
                    f"window.SITEGEN_FULLTEXT[{n}] = ", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
     null_default = None if records else f"{default_opening}null;\n"  # lunr cannot index nothing
     key = memory.key if memory else _key
     keys, sizes = zip(*map(key, parts), strict=True) if parts else ((), ())
     return IndexPlan(_script("SITEGEN_DOCS", doc_table(docs)), parts, list(keys), list(sizes), null_default)
+
+
+def _fulltext_path(shard: int) -> str:
+    return f"assets/search-fulltext-{shard}.js"
+
+
+def _counted_name(path: str) -> str:
+    """The file of `count_fulltext_ahead` for the index file at `path` (in the site)."""
+    return f"{PurePosixPath(path).stem}.pickle"
+
+
+def count_fulltext_ahead(articles: Sequence[Article], folder: Path) -> None:
+    """Count the terms of the articles' leads and bodies into `folder`, one file per full-text shard as
+    `plan_index` will cut them (text -> its `term_counts`), for a build that indexes every shard
+    (`index_files(counted=folder)`). Articles alone decide them, so a process forked at low priority
+    once they are loaded counts them while the build reads annotations and links them, on a core that
+    has nothing else to do then (at 10,000 articles, 1.5 s of the first two; counting is half the
+    work of a full-text shard). What it has not counted when the indexes are built is counted there."""
+    oldest_first = sorted(articles, key=lambda a: (a.published, a.slug))  # the shards' order (`search_documents`)
+    for shard, start in enumerate(range(0, len(oldest_first), SHARD_SIZE)):
+        counted: dict[str, Counter[str]] = {}
+        for article in oldest_first[start:start + SHARD_SIZE]:
+            for text in (lead_paragraph(article.body), article.body):
+                if text and text not in counted:
+                    counted[text] = search_index.term_counts(text)
+        # Not synced: a file cut short fails to load and its shard is counted where it is indexed.
+        atomic_write_bytes(folder / _counted_name(_fulltext_path(shard)),
+                           pickle.dumps(counted, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+
+
+def _load_counted(path: Path | None) -> dict[str, Counter[str]]:
+    """What `count_fulltext_ahead` wrote to `path`, if it did (a file in the build's own temporary
+    folder: see sitegen.memo for why a pickle there is safe); nothing if not."""
+    if path is None:
+        return {}
+    try:
+        with path.open("rb") as handle:
+            counted = pickle.load(handle)
+    except Exception:  # not written (yet), or cut short
+        return {}
+    return counted if isinstance(counted, dict) else {}
 
 
 def build_index(digest: Digest, workers: int | None = None, cache: Path | None = None,
@@ -233,7 +275,8 @@ def build_index(digest: Digest, workers: int | None = None, cache: Path | None =
 
 
 def index_files(plan: IndexPlan, workers: int | None = None, cache: Path | None = None,
-                reuse: bool = True, idle: Callable[[], object] | None = None) -> Iterator[tuple[str, str | Path]]:
+                reuse: bool = True, idle: Callable[[], object] | None = None,
+                counted: Path | None = None) -> Iterator[tuple[str, str | Path]]:
     """The search files of the site, one at a time: (path in the site, JavaScript text), or with a cache
     (path in the site, the cached file holding the text), for the caller to link or copy. Together they
     are a few hundred megabytes at 10,000 articles: each is made, written and let go.
@@ -245,10 +288,10 @@ def index_files(plan: IndexPlan, workers: int | None = None, cache: Path | None 
     safe to delete. `fill_cache` builds the missing ones ahead, in another process if the caller likes.
 
     `idle` is called once: as soon as a core is left without indexing to do while the last indexes are
-    built, or else after the last one.
+    built, or else after the last one. `counted` is a folder `count_fulltext_ahead` counts into.
     """
     yield "assets/search-docs.js", plan.docs_script
-    yield from _index_files(plan.parts, plan.keys, workers, cache, reuse, idle)
+    yield from _index_files(plan.parts, plan.keys, workers, cache, reuse, idle, counted)
     if plan.null_default is not None:
         yield DEFAULT_INDEX, plan.null_default
     if cache is not None:
@@ -283,19 +326,21 @@ def _cached(keys: list[str], cache: Path | None, reuse: bool) -> set[int]:
 
 
 def _index_files(parts: list[Part], keys: list[str], workers: int | None, cache: Path | None,
-                 reuse: bool, idle: Callable[[], object] | None = None) -> Iterator[tuple[str, str | Path]]:
+                 reuse: bool, idle: Callable[[], object] | None = None,
+                 counted: Path | None = None) -> Iterator[tuple[str, str | Path]]:
     """Each index file in order: from the cache when there (and `reuse`), else built (on all local
-    cores) and, with a cache, written there; `idle` as `index_files` says."""
+    cores) and, with a cache, written there; `idle` and `counted` as `index_files` says."""
     cached = _cached(keys, cache, reuse)
     missing = [parts[n] for n in range(len(parts)) if n not in cached]
     workers = min(len(missing), workers or os.cpu_count() or 1)
     once = _Once(idle)
+    tasks = [(p.fields, p.documents, counted / _counted_name(p.path) if counted else None) for p in missing]
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, initializer=init_worker))
-            made = _results([pool.submit(_compact_json, p.fields, p.documents) for p in missing], workers, once)
+            made = _results([pool.submit(_compact_json, *task) for task in tasks], workers, once)
         else:
-            made = (_compact_json(p.fields, p.documents) for p in missing)
+            made = (_compact_json(*task) for task in tasks)
         for number, part in enumerate(parts):
             if number in cached:
                 assert cache is not None
@@ -340,9 +385,10 @@ def _results(futures: list[Future[str]], workers: int, idle: _Once) -> Iterator[
         yield futures.pop().result()
 
 
-def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]]) -> str:
-    """One lunr index, compact, as JSON text (sorted keys: the same bytes every build)."""
-    index = search_index.compact(search_index.build(fields, documents))
+def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]], counted: Path | None = None) -> str:
+    """One lunr index, compact, as JSON text (sorted keys: the same bytes every build); `counted`, a file
+    of texts counted ahead (`count_fulltext_ahead`)."""
+    index = search_index.compact(search_index.build(fields, documents, counted=_load_counted(counted)))
     return compact_json(index)
 
 

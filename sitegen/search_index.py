@@ -11,6 +11,7 @@ serialised index is the same as lunr's own.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Mapping
 from itertools import chain, repeat
 from operator import setitem
 from typing import Any
@@ -193,8 +194,10 @@ class TermBuilder(Builder):  # type: ignore[misc]
                                      for name, total in totals.items()}
 
 
-def build(fields: list[dict[str, Any]], documents: list[dict[str, str]], ref: str = "id") -> dict[str, Any]:
-    """A serialised lunr index (the dict lunr.js loads) of `documents`.
+def build(fields: list[dict[str, Any]], documents: list[dict[str, str]], ref: str = "id",
+          counted: Mapping[str, Counter[str]] | None = None) -> dict[str, Any]:
+    """A serialised lunr index (the dict lunr.js loads) of `documents`; texts in `counted` (or counted
+    ahead by `count_ahead`) have their terms counted already (what `term_counts` gives).
 
     It is `Index.serialize()` of what lunr's Builder builds, less two things lunr.js never reads: the
     token set (rebuilt by lunr.js when it loads the index) and the vectors of empty fields (a field
@@ -206,9 +209,10 @@ def build(fields: list[dict[str, Any]], documents: list[dict[str, str]], ref: st
     for field in fields:
         builder.field(**field)
     names = [str(f["field_name"]) for f in fields]
+    ahead = counted or {}
     for document in documents:
-        counted = {name: _COUNTED.get(text) or term_counts(text) for name in names if (text := document.get(name))}
-        builder.add_terms(str(document[ref]), counted)
+        builder.add_terms(str(document[ref]), {name: ahead.get(text) or _COUNTED.get(text) or term_counts(text)
+                                               for name in names if (text := document.get(name))})
     builder._calculate_average_field_lengths()
     builder.score_field_vectors()
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing as mp
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -57,8 +58,32 @@ def in_background(work: Callable[..., object], *args: Any, **kwargs: Any) -> Ite
         process.join()
 
 
-def _quietly(work: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+@contextlib.contextmanager
+def on_idle_core(work: Callable[..., object], *args: Any) -> Iterator[Callable[[], None]]:
+    """Run `work(*args)` in a forked process at the lowest priority, so that it takes only a core the
+    caller leaves idle; yields a function that stops it, called at the end in any case. As with
+    `in_background`, the work leaves files that the caller takes if they are there when it needs them
+    (and makes the rest itself)."""
+    if "fork" not in mp.get_all_start_methods():
+        yield lambda: None
+        return
+    process = mp.get_context("fork").Process(target=_quietly, args=(work, args, {}, 19), name="sitegen-ahead")
+    process.start()
+
+    def stop() -> None:
+        process.terminate()  # a no-op once it has ended
+        process.join()
+
+    try:
+        yield stop
+    finally:
+        stop()
+
+
+def _quietly(work: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any], niceness: int = 0) -> None:
     init_worker()
+    if niceness:
+        os.nice(niceness)
     try:
         work(*args, **kwargs)
     except BaseException:  # no traceback from here: the caller redoes what is missing and reports

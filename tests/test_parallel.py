@@ -218,7 +218,8 @@ def test_a_shard_to_index_again_is_indexed_beside_rendering_or_else_after_it(
     article.write_text(article.read_text() + "\nNothing more was added.\n")  # its full-text shard only
     indexed_here: list[int] = []  # the background process's calls are made in its own memory, not here
     compact_json = search._compact_json
-    monkeypatch.setattr(search, "_compact_json", lambda f, d: indexed_here.append(len(d)) or compact_json(f, d))
+    monkeypatch.setattr(search, "_compact_json",
+                        lambda f, d, c=None: indexed_here.append(len(d)) or compact_json(f, d, c))
     if background_fails:
         def failing(*args: object, **kwargs: object) -> None:
             raise RuntimeError("the background process broke")
@@ -256,3 +257,64 @@ def test_workers_forked_from_the_server_end_silently_on_sigterm() -> None:
             assert pool.apply(_sigterm_handler) == "default"
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _note_priority_and_wait(target: Path) -> None:
+    target.write_text(f"{os.getpid()} {os.getpriority(os.PRIO_PROCESS, 0)}")
+    time.sleep(60)
+
+
+def test_work_on_an_idle_core_runs_at_the_lowest_priority_until_stopped(tmp_path: Path) -> None:
+    from sitegen.workers import on_idle_core
+
+    target = tmp_path / "noted"
+    with on_idle_core(_note_priority_and_wait, target) as stop:
+        deadline = time.monotonic() + 30
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stop()  # long before the work's minute is over
+        pid, priority = map(int, target.read_text().split())
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended and reaped
+    assert pid != os.getpid() and priority == min(os.getpriority(os.PRIO_PROCESS, 0) + 19, 19)
+
+
+def test_a_forced_build_counts_search_terms_on_an_idle_core_and_draws_the_same_site(tmp_path: Path, nlp,
+                                                                                      monkeypatch) -> None:
+    import tempfile
+
+    from sitegen import build as build_module
+    from sitegen import search
+
+    (tmp_path / "site").mkdir()
+    root = make_site(tmp_path / "site")
+    site = load_config(root)
+    build_module.build(site)
+    built = tree(root / "site")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    loaded = tmp_path / "loaded"  # what index workers (other processes) found counted
+    load_counted = search._load_counted
+
+    def noted(path: Path | None) -> dict[str, object]:
+        counted = load_counted(path)
+        with loaded.open("a") as log:
+            log.write(f"{len(counted)}\n")
+        return counted  # type: ignore[return-value]
+
+    monkeypatch.setattr(search, "_load_counted", noted)
+    render_site = build_module.render_site
+
+    def once_counted(*args: object, **kwargs: object) -> object:
+        """Rendering the seeds can be over before the counting process has started: here it waits for it."""
+        deadline = time.monotonic() + 30
+        while not list(scratch.glob("sitegen-counted-*/*.pickle")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return render_site(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "render_site", once_counted)
+    build_module.build(site, force=True)
+    assert tree(root / "site") == built
+    assert max(map(int, loaded.read_text().split())) > 0  # a full-text shard was built from the counts
+    assert list(scratch.iterdir()) == []  # the folder of counts went with the build

@@ -69,7 +69,7 @@ def test_cached_shards_are_reused_only_while_their_articles_are_unchanged(built_
     monkeypatch.setattr(search, "SHARD_SIZE", 2)  # the seeds make several shards
     made: list[int] = []
     compact_json = search._compact_json
-    monkeypatch.setattr(search, "_compact_json", lambda f, d: made.append(len(d)) or compact_json(f, d))
+    monkeypatch.setattr(search, "_compact_json", lambda f, d, c=None: made.append(len(d)) or compact_json(f, d, c))
 
     def files(made_files: Iterable[tuple[str, str | Path]]) -> dict[str, str]:
         """What each file holds, whether given as text or as a file of the cache."""
@@ -199,3 +199,35 @@ def test_the_idle_call_comes_while_the_last_index_is_still_being_built() -> None
         futures = [pool.submit(last_index), pool.submit(str, "quick")]
         results = list(search._results(futures, 2, search._Once(idle_called.set)))
     assert results == ["told while building", "quick"]
+
+
+def test_terms_counted_ahead_are_each_shards_own_and_index_the_same(built_site: Path, tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    import pickle
+
+    from sitegen import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)  # the seeds make several shards
+    digest = _digest(built_site)
+    plan = search.plan_index(digest)
+    folder = tmp_path / "counted"
+    search.count_fulltext_ahead(list(digest.articles), folder)  # in another order than the plan's
+    shards = [part for part in plan.parts if part.path != search.DEFAULT_INDEX]
+    assert len(shards) >= 3 and len(list(folder.iterdir())) == len(shards)
+    for part in shards:  # each file holds what its shard indexes, counted as the shard would count it
+        counted = pickle.loads((folder / search._counted_name(part.path)).read_bytes())
+        # (An article's document has a body; a story's, only its summary as a lead.)
+        texts = {text for d in part.documents if "body" in d for text in (d["lead"], d["body"]) if text}
+        assert texts and texts <= counted.keys()
+        assert all(counted[text] == search_index.term_counts(text) for text in texts)
+
+    def files(counted: Path | None) -> dict[str, str]:
+        return {path: made for path, made in search.index_files(plan, workers=1, counted=counted)}
+
+    assert files(folder) == files(None) == files(tmp_path / "nothing counted")
+    # The indexes are made of what the files hold: a term only the file has is found in the index.
+    first = folder / search._counted_name(shards[0].path)
+    counted = pickle.loads(first.read_bytes())
+    counted[next(iter(counted))]["onlyinthefile"] = 1
+    first.write_bytes(pickle.dumps(counted))
+    assert "onlyinthefile" in files(folder)[shards[0].path] and "onlyinthefile" not in files(None)[shards[0].path]
