@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sitegen import search_index
 from sitegen.jsontext import compact_json, json_parse_literal, json_parse_script
@@ -52,6 +52,7 @@ FOLDER_OF_KIND = {"story": "stories", "article": "articles", "topic": "topics", 
 SHARD_SIZE = 1000
 DEFAULT_INDEX = "assets/search-index.js"
 SEARCH_CODE = ("search.py", "search_index.py")
+T = TypeVar("T")
 
 
 class SearchMemory:
@@ -331,29 +332,26 @@ def _index_files(parts: list[Part], keys: list[str], workers: int | None, cache:
     """Each index file in order: from the cache when there (and `reuse`), else built (on all local
     cores) and, with a cache, written there; `idle` and `counted` as `index_files` says."""
     cached = _cached(keys, cache, reuse)
-    missing = [parts[n] for n in range(len(parts)) if n not in cached]
+    missing = [n for n in range(len(parts)) if n not in cached]
     workers = min(len(missing), workers or os.cpu_count() or 1)
     once = _Once(idle)
-    tasks = [(p.fields, p.documents, counted / _counted_name(p.path) if counted else None) for p in missing]
+    if cache is not None and missing:
+        cache.mkdir(parents=True, exist_ok=True)
+    tasks = [(parts[n], counted / _counted_name(parts[n].path) if counted else None,
+              cache / f"{keys[n]}.js" if cache else None) for n in missing]
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, initializer=init_worker))
-            made = _results([pool.submit(_compact_json, *task) for task in tasks], workers, once)
+            made = _results([pool.submit(_index_file, *task) for task in tasks], workers, once)
         else:
-            made = (_compact_json(*task) for task in tasks)
+            made = (_index_file(*task) for task in tasks)
         for number, part in enumerate(parts):
-            if number in cached:
+            text = None if number in cached else next(made)  # None: in the cache (its worker wrote it there)
+            if text is None:
                 assert cache is not None
                 yield part.path, cache / f"{keys[number]}.js"
-                continue
-            text = f"{part.opening}{json_parse_literal(next(made))};\n"
-            if cache is None:
+            else:
                 yield part.path, text
-                continue
-            cache.mkdir(parents=True, exist_ok=True)
-            # Synced: the file goes into the site as it is, so a cut-short one must never be found.
-            atomic_write_text(cache / f"{keys[number]}.js", text)
-            yield part.path, cache / f"{keys[number]}.js"
     once()  # unless a core was left free before
 
 
@@ -369,7 +367,7 @@ class _Once:
             action()
 
 
-def _results(futures: list[Future[str]], workers: int, idle: _Once) -> Iterator[str]:
+def _results(futures: list[Future[T]], workers: int, idle: _Once) -> Iterator[T]:
     """The results of `futures` in order, calling `idle` as soon as fewer of them are unfinished than
     there are workers. Indexes differ in size and cannot be split, so a core is often left with nothing
     to do while the other builds the last (at 10,000 articles, 0.45 s of the 4 s of indexing): the
@@ -383,6 +381,18 @@ def _results(futures: list[Future[str]], workers: int, idle: _Once) -> Iterator[
             else:
                 wait(unfinished, return_when=FIRST_COMPLETED)
         yield futures.pop().result()
+
+
+def _index_file(part: Part, counted: Path | None, target: Path | None) -> str | None:
+    """The text of `part`'s file; with a `target` (its file in the cache), written there instead: by the
+    process that built it, so the 80 MB of a large site's indexes do not pass through the build's own
+    process (at 10,000 articles, its peak memory in a --force build 0.93 -> 0.89 GB)."""
+    text = f"{part.opening}{json_parse_literal(_compact_json(part.fields, part.documents, counted))};\n"
+    if target is None:
+        return text
+    # Synced: the file goes into the site as it is, so a cut-short one must never be found.
+    atomic_write_text(target, text)
+    return None
 
 
 def _compact_json(fields: list[dict[str, Any]], documents: list[dict[str, str]], counted: Path | None = None) -> str:

@@ -231,3 +231,18 @@ def test_terms_counted_ahead_are_each_shards_own_and_index_the_same(built_site: 
     counted[next(iter(counted))]["onlyinthefile"] = 1
     first.write_bytes(pickle.dumps(counted))
     assert "onlyinthefile" in files(folder)[shards[0].path] and "onlyinthefile" not in files(None)[shards[0].path]
+
+
+def test_with_a_cache_each_index_is_written_by_the_process_that_built_it(built_site: Path, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    from sitegen import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    plan = search.plan_index(_digest(built_site))
+    came_back: list[object] = []  # what the build's own process received from the index workers
+    results = search._results
+    monkeypatch.setattr(search, "_results", lambda *args: (came_back.append(r) or r for r in results(*args)))
+    files = search.index_files(plan, workers=2, cache=tmp_path / "cache", reuse=False)
+    indexes = {path: made.read_text(encoding="utf-8") for path, made in files if isinstance(made, Path)}
+    assert len(came_back) == len(indexes) == len(plan.parts) and set(came_back) == {None}  # no index text
+    assert indexes == {path: made for path, made in search.index_files(plan, workers=2) if path in indexes}
