@@ -344,10 +344,14 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
         _manifest(site).write_text(json.dumps({"inputs": inputs}))
 
 
-def _counting(ahead: contextlib.ExitStack, site: Site) -> tuple[Path, Callable[[], None]]:
+def _counting(ahead: contextlib.ExitStack, site: Site) -> tuple[Path, Callable[[], None]] | None:
     """A temporary folder that a process on an idle core counts the terms of the full-text search
-    shards into (`count_fulltext_ahead`), and the function that stops it; both end with `ahead`."""
-    folder = Path(tempfile.mkdtemp(prefix="sitegen-counted-"))
+    shards into (`count_fulltext_ahead`), and the function that stops it; both end with `ahead`. None
+    where no temporary folder can be made: the index workers count everything, as they can."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="sitegen-counted-"))
+    except OSError:
+        return None
     ahead.callback(shutil.rmtree, folder, ignore_errors=True)
     return folder, ahead.enter_context(on_idle_core(_count_ahead, site, folder))
 

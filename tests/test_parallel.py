@@ -318,3 +318,23 @@ def test_a_forced_build_counts_search_terms_on_an_idle_core_and_draws_the_same_s
     assert tree(root / "site") == built
     assert max(map(int, loaded.read_text().split())) > 0  # a full-text shard was built from the counts
     assert list(scratch.iterdir()) == []  # the folder of counts went with the build
+
+
+def test_a_forced_build_without_a_temporary_folder_counts_its_search_terms_itself(tmp_path: Path, nlp,
+                                                                                   monkeypatch) -> None:
+    import tempfile
+
+    from sitegen import build as build_module
+
+    (tmp_path / "site").mkdir()
+    root = make_site(tmp_path / "site")
+    site = load_config(root)
+    build_module.build(site)
+    built = tree(root / "site")
+
+    def no_folder(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
+    report = build_module.build(site, force=True)
+    assert not report.errors and tree(root / "site") == built
