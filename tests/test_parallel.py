@@ -13,6 +13,7 @@ import pytest
 from sitegen.annotate.run import annotate_site, probably_stale
 from sitegen.config import load_config
 from sitegen.content import load_articles, load_knowledge_base
+from sitegen.model import Site
 
 from .conftest import make_site, tree
 
@@ -279,6 +280,16 @@ def test_work_on_an_idle_core_runs_at_the_lowest_priority_until_stopped(tmp_path
     assert pid != os.getpid() and priority == min(os.getpriority(os.PRIO_PROCESS, 0) + 19, 19)
 
 
+def _built_seeds(root: Path) -> tuple[Site, dict[str, bytes]]:
+    """The seeds' site built in `root` (made here), and the files of its output folder."""
+    from sitegen.build import build
+
+    root.mkdir(exist_ok=True)
+    site = load_config(make_site(root))
+    build(site)
+    return site, tree(site.out)
+
+
 def test_a_forced_build_counts_search_terms_on_an_idle_core_and_draws_the_same_site(tmp_path: Path, nlp,
                                                                                       monkeypatch) -> None:
     import tempfile
@@ -286,11 +297,7 @@ def test_a_forced_build_counts_search_terms_on_an_idle_core_and_draws_the_same_s
     from sitegen import build as build_module
     from sitegen import search
 
-    (tmp_path / "site").mkdir()
-    root = make_site(tmp_path / "site")
-    site = load_config(root)
-    build_module.build(site)
-    built = tree(root / "site")
+    site, built = _built_seeds(tmp_path / "site")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
@@ -315,7 +322,7 @@ def test_a_forced_build_counts_search_terms_on_an_idle_core_and_draws_the_same_s
 
     monkeypatch.setattr(build_module, "render_site", once_counted)
     build_module.build(site, force=True)
-    assert tree(root / "site") == built
+    assert tree(site.out) == built
     assert max(map(int, loaded.read_text().split())) > 0  # a full-text shard was built from the counts
     assert list(scratch.iterdir()) == []  # the folder of counts went with the build
 
@@ -326,15 +333,11 @@ def test_a_forced_build_without_a_temporary_folder_counts_its_search_terms_itsel
 
     from sitegen import build as build_module
 
-    (tmp_path / "site").mkdir()
-    root = make_site(tmp_path / "site")
-    site = load_config(root)
-    build_module.build(site)
-    built = tree(root / "site")
+    site, built = _built_seeds(tmp_path)
 
     def no_folder(*args: object, **kwargs: object) -> str:
         raise PermissionError(13, "Permission denied", "/tmp")
 
     monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
     report = build_module.build(site, force=True)
-    assert not report.errors and tree(root / "site") == built
+    assert not report.errors and tree(site.out) == built
