@@ -302,7 +302,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
             session.record if session and session.record is not None else load_record(record_path))
         record = render_site(digest, site, staging, previous=previous, record=old_record,
                              bodies=site.cache_dir / "bodies", memory=session.rendering if session else None,
-                             meanwhile=meanwhile, tokens=tokens)
+                             meanwhile=meanwhile, tokens=tokens, on_disk=site.out if site.out.exists() else None)
         clock.lap("render")
     if counting is not None:  # what it has not counted by now, the index workers count
         counting[1]()

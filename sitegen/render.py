@@ -283,6 +283,9 @@ class _RenderJob:
     unchanged: frozenset[str] = frozenset()
     """Pages known to be as in the previous site without their fingerprints (see RenderMemory)."""
     rows: ArticleRows | None = None
+    on_disk: Path | None = None
+    """The site on disk (the previous one, with --force too): a page drawn with the very bytes of its file
+    there is linked from it rather than written."""
 
     def run(self, todo: list[Page]) -> list[tuple[str, tuple[str, list[str], str] | None]]:
         """Draw each page, or link the previous site's file when its inputs are unchanged; what each
@@ -292,7 +295,7 @@ class _RenderJob:
         for folder in sorted({os.path.dirname(page.path) for page in todo}):
             (self.out_dir / folder).mkdir(parents=True, exist_ok=True)
         # Paths as strings: for the 27,500 pages of an edit, linked unchanged, pathlib took 0.3 s.
-        old_site, new_site = f"{self.previous}/", f"{self.out_dir}/"
+        old_site, new_site, on_disk = f"{self.previous}/", f"{self.out_dir}/", f"{self.on_disk}/"
         for page in todo:
             known = self.record.get(page.path)
             if page.path in self.unchanged and self.previous is not None:
@@ -311,8 +314,9 @@ class _RenderJob:
             computed, body_key = None, ""
             if page.computed:
                 computed, body_key = _computed_parts(page, linker, self.bodies)
-            write_page(self.out_dir, page.path, render_page(self.env, page, self.site, linker, computed, self.rows),
-                       make_folder=False)
+            html = render_page(self.env, page, self.site, linker, computed, self.rows)
+            if self.on_disk is None or not _link_if_same(on_disk + page.path, new_site + page.path, html):
+                write_page(self.out_dir, page.path, html, make_folder=False)
             dependencies = sorted(log)
             fingerprint = self.fingerprints.of(page.path, page.template, page.context, dependencies)
             done.append((page.path, (fingerprint, dependencies, body_key)))
@@ -369,6 +373,26 @@ def _article_parts(page: Page, linker: Linker, bodies: Bodies | None) -> tuple[d
 def _render_chunk(bounds: tuple[int, int]) -> list[tuple[str, tuple[str, list[str], str] | None]]:
     job: _RenderJob = _WORK["job"]
     return job.run(_WORK["pages"][bounds[0]:bounds[1]])
+
+
+def _link_if_same(old: str, new: str, html: str) -> bool:
+    """Link `old` at `new` if it holds exactly `html` as `write_page` writes it; whether it did.
+
+    Most pages of a --force build come out as the site on disk has them. Written anew, its 27,500 files
+    (350 MB at 10,000 articles) cost kernel time that the file system's state moves by seconds from run
+    to run, and the disk their writing back; reading the old files (mostly still in memory) and linking
+    them is steadier, and deleting the replaced site then frees no data. Side by side at 10,000 articles
+    (--force, ten runs each): system time 2.4-6.3 -> 2.2-2.7 s, render stage 5.0-7.3 -> 4.7-5.3 s, the
+    build 10.49-12.86 -> 10.17-10.78 s."""
+    data = html.encode("utf-8")
+    try:
+        with open(old, "rb") as handle:
+            if handle.read(len(data) + 1) != data:
+                return False
+        os.link(old, new)
+    except OSError:
+        return False
+    return True
 
 
 def _link(old: Path, new: Path, *, make_folder: bool = True) -> bool:
@@ -451,14 +475,15 @@ class RenderMemory:
 def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None,
                 previous: Path | None = None, record: Record | None = None, bodies: Path | None = None,
                 memory: RenderMemory | None = None, meanwhile: Callable[[], object] | None = None,
-                tokens: ObjectTokens | None = None) -> Record:
+                tokens: ObjectTokens | None = None, on_disk: Path | None = None) -> Record:
     """Render every page into `out_dir`, on all local cores for large sites; the record of what each read.
     `meanwhile` is called while the workers draw the pages (after them, when there are none).
 
     With the previous site and its record (sitegen.pagecache), a page whose inputs did not change is
     linked from there instead of drawn; with a `bodies` folder, article bodies drawn before are reused;
     with the `memory` of the last render in this process, unchanged pages are known without checking;
-    `tokens` are fingerprint tokens of the digest's objects made before (sitegen.linkcache).
+    `tokens` are fingerprint tokens of the digest's objects made before (sitegen.linkcache); a page
+    drawn with the bytes its file has in the site `on_disk` is linked from there.
     Workers are forked, so they share the digest with this process and write their pages themselves:
     no page crosses a process boundary or waits in memory.
     """
@@ -476,7 +501,7 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
     old_record = record or {}
     unchanged = memory.unchanged(base, digest, tables, all_pages, old_record) if memory and previous else frozenset()
     job = _RenderJob(env, site, linker, out_dir, previous, old_record, fingerprints, body_cache, unchanged,
-                     ArticleRows(env))
+                     ArticleRows(env), on_disk)
     workers = workers or os.cpu_count() or 1
     if (workers == 1 or len(all_pages) - len(unchanged) < PARALLEL_FROM
             or "fork" not in mp.get_all_start_methods()):
