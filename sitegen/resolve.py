@@ -38,6 +38,8 @@ from sitegen.text import article_text, lead_paragraph
 SUMMARY_WORDS = 60
 MIN_SHARED_ENTITIES = 3
 VARIANT_SCORE = 80
+PUBLICATION_ORDER = attrgetter("published", "slug")
+"""How articles are ordered: by publication date, then slug (the digest's newest first, reversed)."""
 
 
 def _speaker_page(name: str | None, links: Mapping[tuple[str, str], str]) -> str | None:
@@ -112,7 +114,7 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     for slugs in by_story.values():
         for other in slugs[1:]:
             editor.union(slugs[0], other)
-    free = sorted((a for a in articles if not a.story), key=lambda a: (a.published, a.slug))
+    free = sorted((a for a in articles if not a.story), key=PUBLICATION_ORDER)
     long_quotes: dict[str, dict[str | None, list[str]]] = defaultdict(lambda: defaultdict(list))
     for quote in quotes:
         if len(quote.text.split()) >= 5:
@@ -249,7 +251,7 @@ def link(articles: list[Article], annotations: list[Annotations], kb: KnowledgeB
     memory = memory if memory is not None else Linking()
     memory.begin()
     by_slug = {a.slug: a for a in articles}
-    ordered = sorted(articles, key=lambda a: (a.published, a.slug), reverse=True)
+    ordered = sorted(articles, key=PUBLICATION_ORDER, reverse=True)
     position = {a.slug: index for index, a in enumerate(ordered)}
     annotations = sorted((a for a in annotations if a.article in by_slug), key=lambda a: position[a.article])
     # Entity pages follow from the mentions, the order of the articles and the knowledge base only.
@@ -316,7 +318,7 @@ class _ByArticle:
 
 
 def _story(group: list[Article], by_article: _ByArticle) -> Story:
-    oldest_first = sorted(group, key=lambda a: (a.published, a.slug))
+    oldest_first = sorted(group, key=PUBLICATION_ORDER)
     lead = max(group, key=lambda a: (len(by_article.entity_sets.get(a.slug, ())), -a.published.toordinal(), a.slug))
     editor_slug = next((a.story for a in group if a.story), None)
     people = Counter(page for a in group for page in by_article.people.get(a.slug, ()))
