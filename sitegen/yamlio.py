@@ -87,10 +87,12 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         return yaml.load(text, Loader=FastStrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
-            mark = exc.context_mark  # point at where the unclosed quote opened, not the end of the file
-        line_in_text = mark.line if mark else 0
-        source = text.split("\n")[line_in_text] if text else ""
+        if exc.context_mark is not None and any(what in (exc.context or "") for what in ("quoted scalar", "flow")):
+            # Point at where the unclosed quote or bracket opened, not at the end of the text.
+            mark = exc.context_mark
+        lines = text.split("\n")
+        line_in_text = min(mark.line if mark else 0, len(lines) - 1)  # the end of the text is on its last line
+        source = lines[line_in_text]
         problem = exc.problem or exc.context or "not valid YAML"
         # Lines inside the message count from the YAML's first line; report them as file lines.
         problem = re.sub(r"first on line (\d+)", lambda m: f"first on line {int(m.group(1)) + first_line - 1}", problem)

@@ -21,6 +21,8 @@ def write(tmp_path: Path, text: str, name: str = "story.md") -> Path:
     ("title: A\npublished: 2025-02-01\ntitle: B\n", 4, "duplicate key 'title' (first on line 2)"),
     ("title: A\n\tpublished: 2025-02-01\n", 3, "tabs"),
     ("title: \"unclosed\npublished: 2025-02-01\n", 2, "quotation mark is not closed"),
+    ("title: [unclosed\n", 2, "did not find expected ',' or ']'"),  # the error is past the last line
+    ("title: A\npublished: 2025-02-01\ntopics: {a: 1\n", 4, "did not find expected ',' or '}'"),
     ("a: &x [1]\nb: *x\n", 3, "aliases"),
     ("published: 2025-02-01\n", 1, "missing title"),
     ("title: A\n", 1, "missing published date"),
