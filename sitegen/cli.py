@@ -19,7 +19,9 @@ from sitegen.errors import ConfigError, ContentError, SitegenError
 
 if TYPE_CHECKING:  # the commands import their stages lazily, so `--help` stays fast
     from sitegen.annotate.run import AnnotateReport
+    from sitegen.build import BuildSummary
     from sitegen.model import Article, Site
+    from sitegen.serve import Outcome
 
 EPILOG = """commands in the order an editor uses them:
   import    raw scraped .txt articles -> content/articles/*.md
@@ -207,23 +209,48 @@ def _annotate_on_dask(args: argparse.Namespace, site: Site, articles: list[Artic
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from sitegen.build import build
+    from sitegen.build import BuildSummary, build
+    from sitegen.serve import ask_server
+    from sitegen.sitelock import Holder, claim
 
     site = load_config(args.root)
-    report = build(site, force=args.force)
-    if report.up_to_date:
+
+    def by_the_server(holder: Holder) -> tuple[Holder, Outcome] | None:
+        outcome = ask_server(holder, force=args.force) if holder.command == "serve" else None
+        return None if outcome is None else (holder, outcome)
+
+    # While `sitegen serve` runs for this site, it builds (with what its session keeps); while another
+    # build runs, this one waits for it.
+    claimed = claim(site.cache_dir, Holder(os.getpid(), "build"), _say, by_the_server)
+    if isinstance(claimed, tuple):
+        server, outcome = claimed
+        if outcome.error is not None:
+            print(f"error: {outcome.error} (in the build by {server.describe()})", file=sys.stderr)
+            return 1
+        print(f"built by {server.describe()}, which serves this site")
+        return _show_build(outcome.summary, site, args)
+    with claimed:
+        return _show_build(BuildSummary.of(build(site, force=args.force)), site, args)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _show_build(summary: BuildSummary, site: Site, args: argparse.Namespace) -> int:
+    """Print what a build did; its exit status."""
+    if summary.up_to_date:
         print(f"{site.out} is up to date (nothing changed since the last build; --force rebuilds)")
         return 0
-    for error in report.errors:
+    for error in summary.errors:
         print(f"error: {error}", file=sys.stderr)
-    for warning in report.warnings:
+    for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    annotated = len(report.annotated.written) if report.annotated else 0
-    print(f"built {report.pages} pages into {site.out} (annotated {annotated} articles)")
+    print(f"built {summary.pages} pages into {site.out} (annotated {summary.annotated} articles)")
     if args.timings:
-        print("timings: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.timings.items()))
+        print("timings: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in summary.timings))
     print(f"open {(site.out / 'index.html').resolve().as_uri()}")
-    if report.errors or (args.strict and report.warnings):
+    if summary.errors or (args.strict and summary.warnings):
         return 1
     return 0
 

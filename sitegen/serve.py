@@ -1,10 +1,16 @@
 """`sitegen serve`: build, serve site/ on 127.0.0.1, rebuild when content, templates or config change,
-and reload open pages. Only files inside the output folder are ever served."""
+and reload open pages. Only files inside the output folder are ever served. While it runs it holds the
+site's lock (sitegen.sitelock) and builds for `sitegen build` commands run beside it."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import http.client
 import http.server
+import json
+import os
+import secrets
 import signal
 import sys
 import threading
@@ -15,12 +21,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from sitegen.build import Session, build
+from sitegen.build import BuildSummary, Session, build
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import SitegenError
 from sitegen.model import Site
+from sitegen.sitelock import Holder, claim
 
 VERSION_PATH = "/__sitegen/version"
+BUILD_PATH = "/__sitegen/build"
+TOKEN_HEADER = "X-Sitegen-Token"
 RELOAD_SCRIPT = (b"<script>(function(){var v=null;setInterval(function(){fetch('" + VERSION_PATH.encode() +
                  b"').then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}"
                  b"v=t}).catch(function(){})},1000)})();</script>")
@@ -38,13 +47,24 @@ class State:
             self.version += 1
 
 
+class Desk(NamedTuple):
+    """Where a server takes builds from `sitegen build` commands: the secret they must show, and what
+    builds (forced or not) and reports."""
+
+    token: str
+    build: Callable[[bool], Outcome]
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files from the output folder, with a reload script added to HTML pages."""
+    """Static files from the output folder, with a reload script added to HTML pages; and builds asked for
+    by `sitegen build` (a POST to BUILD_PATH with the server's token)."""
 
     state: State
+    desk: Desk | None
 
-    def __init__(self, *args: Any, directory: str, state: State, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, directory: str, state: State, desk: Desk | None = None, **kwargs: Any) -> None:
         self.state = state
+        self.desk = desk
         super().__init__(*args, directory=directory, **kwargs)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -73,6 +93,25 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
+    def do_POST(self) -> None:
+        if unquote(urlsplit(self.path).path) != BUILD_PATH or self.desk is None:
+            self.send_error(404, "Not found")
+            return
+        # Only a process that could read the lock file knows the token: a web page open in a browser
+        # cannot make the server build (or learn anything from the answer).
+        if not secrets.compare_digest(self.headers.get(TOKEN_HEADER, "").encode(), self.desk.token.encode()):
+            self.send_error(403, "Forbidden")
+            return
+        try:
+            asked = json.loads(self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 1024)) or b"{}")
+            force = asked.get("force") is True
+        except (ValueError, AttributeError):
+            self.send_error(400, "Bad request")
+            return
+        outcome = self.desk.build(force)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the command was interrupted
+            self._send(200, "application/json", outcome.to_json())
+
     def _send(self, status: int, content_type: str, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -82,45 +121,88 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def make_server(site: Site, state: State, host: str = "127.0.0.1", port: int = 8000) -> http.server.HTTPServer:
-    """An HTTP server for the built site (port 0 picks a free one)."""
-    handler = partial(Handler, directory=str(site.out), state=state)
+def make_server(site: Site, state: State, host: str = "127.0.0.1", port: int = 8000,
+                desk: Desk | None = None) -> http.server.HTTPServer:
+    """An HTTP server for the built site (port 0 picks a free one), taking builds at `desk` if given."""
+    handler = partial(Handler, directory=str(site.out), state=state, desk=desk)
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
 class Outcome(NamedTuple):
-    """What a rebuild reports: an error that stopped it, or the pages it made and the articles it left out."""
+    """What a rebuild reports: an error that stopped it, or what the build said."""
 
     error: str | None = None
-    up_to_date: bool = False
-    pages: int = 0
-    problems: tuple[str, ...] = ()
+    summary: BuildSummary = BuildSummary()
+
+    def to_json(self) -> bytes:
+        summary = self.summary
+        return json.dumps({"error": self.error, "up_to_date": summary.up_to_date, "pages": summary.pages,
+                           "annotated": summary.annotated, "errors": summary.errors, "warnings": summary.warnings,
+                           "timings": summary.timings}, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Outcome:
+        """The outcome a server sent; ValueError for anything else."""
+        try:
+            sent = json.loads(data)
+            error = sent["error"]
+            summary = BuildSummary(
+                up_to_date=bool(sent["up_to_date"]), pages=int(sent["pages"]), annotated=int(sent["annotated"]),
+                errors=tuple(map(str, sent["errors"])), warnings=tuple(map(str, sent["warnings"])),
+                timings=tuple((str(stage), float(seconds)) for stage, seconds in sent["timings"]))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a build's outcome: {exc}") from None
+        return cls(error=None if error is None else str(error), summary=summary)
+
+
+def ask_server(holder: Holder, force: bool = False) -> Outcome | None:
+    """Have the `sitegen serve` holding the site's lock build it; None where it does not answer (it is
+    stopping, or has not opened its port yet)."""
+    if not holder.port:
+        return None
+    # Connecting may time out; the build, once asked for, takes as long as it takes.
+    connection = http.client.HTTPConnection(holder.host, holder.port, timeout=5)
+    try:
+        connection.connect()
+        if connection.sock is not None:
+            connection.sock.settimeout(None)
+        connection.request("POST", BUILD_PATH, body=json.dumps({"force": force}).encode(),
+                           headers={TOKEN_HEADER: holder.token, "Content-Type": "application/json"})
+        response = connection.getresponse()
+        return Outcome.from_json(response.read()) if response.status == 200 else None
+    except (OSError, http.client.HTTPException, ValueError):
+        return None
+    finally:
+        connection.close()
 
 
 class Builds:
     """Rebuilds in this process, one session kept from each to the next (sitegen.build.Session): an
     edited article is linked, checked and drawn again for what it changed, with the language model
     loaded here already. At 10,000 articles an edit took 9-10 s as a build of its own (in a process
-    forked for it), and 2.4-2.6 s from saving the file in the session."""
+    forked for it), and 2.4-2.6 s from saving the file in the session. Builds asked for by the watcher
+    and by `sitegen build` commands run one at a time."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.session: Session | None = None
+        self._one_at_a_time = threading.RLock()  # a build closes the session when the config changed
 
-    def build(self) -> Outcome:
-        try:
-            site = load_config(self.root)
-            if self.session is None or self.session.site != site:  # a new config starts afresh
-                self.close()
-                self.session = Session.start(site)
-            report = build(site, session=self.session)
-        except SitegenError as exc:
-            self._drop()
-            return Outcome(error=str(exc))
-        except Exception as exc:  # a bug: reported, and the server carries on with a new session
-            self._drop()
-            return Outcome(error=f"the rebuild stopped unexpectedly ({type(exc).__name__}: {exc})")
-        return Outcome(up_to_date=report.up_to_date, pages=report.pages, problems=tuple(map(str, report.errors)))
+    def build(self, force: bool = False) -> Outcome:
+        with self._one_at_a_time:
+            try:
+                site = load_config(self.root)
+                if self.session is None or self.session.site != site:  # a new config starts afresh
+                    self.close()
+                    self.session = Session.start(site)
+                report = build(site, force=force, session=self.session)
+            except SitegenError as exc:
+                self._drop()
+                return Outcome(error=str(exc))
+            except Exception as exc:  # a bug: reported, and the server carries on with a new session
+                self._drop()
+                return Outcome(error=f"the rebuild stopped unexpectedly ({type(exc).__name__}: {exc})")
+            return Outcome(summary=BuildSummary.of(report))
 
     def _drop(self) -> None:
         """Forget a session whose build failed part way: what it holds may not match the site on disk."""
@@ -129,29 +211,39 @@ class Builds:
 
     def close(self) -> None:
         """Save what the session kept for builds in other processes (memos, the page record)."""
-        if self.session is not None:
-            self.session.save()
-            self.session = None
+        with self._one_at_a_time:
+            if self.session is not None:
+                self.session.save()
+                self.session = None
 
 
 def rebuild(root: Path, state: State, log: Callable[[str], None], builds: Builds | None = None) -> bool:
-    """Rebuild after a change; errors are shown, the last good site keeps being served."""
+    """Rebuild after a change; errors are shown, the last good site keeps being served. True when the
+    build finished."""
+    return logged_build(root, state, log, builds).error is None
+
+
+def logged_build(root: Path, state: State, log: Callable[[str], None], builds: Builds | None = None,
+                 force: bool = False, asked_by: str = "") -> Outcome:
+    """A rebuild (after a change, or asked for by `asked_by`), its outcome shown in the server's log."""
     started = time.perf_counter()
     if builds is None:  # one build on its own: what its session kept is saved at once
         builds = Builds(root)
-        outcome = builds.build()
+        outcome = builds.build(force)
         builds.close()
     else:
-        outcome = builds.build()
+        outcome = builds.build(force)
     if outcome.error is not None:
         log(f"error: {outcome.error}")
-        return False
-    for problem in outcome.problems:
+        return outcome
+    for problem in outcome.summary.errors:
         log(f"error: {problem}")
     state.bump()
     seconds = time.perf_counter() - started
-    log("site is up to date" if outcome.up_to_date else f"rebuilt {outcome.pages} pages in {seconds:.1f} s")
-    return True
+    done = ("site is up to date" if outcome.summary.up_to_date
+            else f"rebuilt {outcome.summary.pages} pages in {seconds:.1f} s")
+    log(f"{done} (asked by {asked_by})" if asked_by else done)
+    return outcome
 
 
 def load_model(log: Callable[[str], None]) -> None:
@@ -187,10 +279,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool = True) -> None:
-    """Build, then serve until interrupted."""
+    """Build, then serve until interrupted, holding the site's lock all along: builds asked for by
+    `sitegen build` meanwhile are made here, with what the session keeps."""
     state = State()
     site = load_config(root)
-    builds = Builds(root)
     # Stopped by a service manager or `kill` as by Ctrl-C: what the session kept is saved on the way out.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
@@ -198,15 +290,36 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    if not rebuild(root, state, log, builds):
+    with claim(site.cache_dir, Holder(os.getpid(), "serve"), log, _already_served) as lock:
+        builds = Builds(root)
+        token = secrets.token_urlsafe(32)
+        desk = Desk(token, lambda force: logged_build(root, state, log, builds, force, "`sitegen build`"))
+        # The port is taken before the first build, so that a busy one is said at once, not a build later.
+        try:
+            server = make_server(site, state, host, port, desk)
+        except OSError as exc:
+            raise SitegenError(f"cannot serve at {host}:{port}: {exc.strerror or exc}; choose another "
+                               "address or port (--host, --port)") from None
+        address, bound_port = str(server.server_address[0]), int(server.server_address[1])
+        # Where `sitegen build` finds this server; a request made before the first build is done waits for it.
+        lock.announce(Holder(os.getpid(), "serve", LOOPBACK.get(address, address), bound_port, token))
+        try:
+            _serve(server, site, builds, state, log, watching)
+        finally:
+            server.server_close()
+            builds.close()  # after a build asked for meanwhile has finished
+
+
+def _serve(server: http.server.HTTPServer, site: Site, builds: Builds, state: State, log: Callable[[str], None],
+           watching: bool) -> None:
+    if not rebuild(builds.root, state, log, builds):
         raise SitegenError("the first build failed; fix the errors above and run `sitegen serve` again")
     if watching:
         load_model(log)
-    server = make_server(site, state, host, port)
     stop = threading.Event()
     watcher: threading.Thread | None = None
     if watching:
-        watcher = threading.Thread(target=watch, args=(root, site, state, stop, log, builds), daemon=True)
+        watcher = threading.Thread(target=watch, args=(builds.root, site, state, stop, log, builds), daemon=True)
         watcher.start()
     address, bound_port = server.server_address[:2]
     print(f"serving {site.out} at http://{address!s}:{bound_port}/ (Ctrl-C to stop)", flush=True)
@@ -214,7 +327,17 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool 
         server.serve_forever()
     finally:
         stop.set()
-        server.server_close()
         if watcher is not None:
             watcher.join(timeout=60)  # a rebuild under way ends first
-        builds.close()
+
+
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+"""Where to reach a server listening on every address."""
+
+
+def _already_served(holder: Holder) -> None:
+    """Two servers of one site would each build it and keep their own memory of it: the second stops."""
+    if holder.command == "serve":
+        where = f" at http://{holder.host}:{holder.port}/" if holder.port else ""
+        raise SitegenError(f"{holder.describe()} is already serving this site{where}; "
+                           "stop it first to serve it from here")

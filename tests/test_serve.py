@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -103,44 +109,141 @@ def test_a_rebuild_that_crashes_is_reported_and_the_next_one_works(tmp_path: Pat
     assert "Second title" in (root / "site" / "articles" / "one.html").read_text()
 
 
+class Server:
+    """`sitegen serve` for a site, run as a command: its output read line by line."""
+
+    def __init__(self, root: Path, *args: str) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(sitegen(root, "serve", "--port", "0", *args), stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, env=ENV)
+
+    def wait_for(self, prefix: str) -> str:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if line.startswith(prefix):
+                return line
+        raise AssertionError(f"no line starting {prefix!r}: {self.lines}")
+
+    def stop(self) -> int:
+        """Stop it as a service manager would (SIGTERM); its exit status. Its output is read to the end."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            assert self.process.stdout is not None
+            self.lines.extend(self.process.stdout)
+
+
+ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+
+
+def sitegen(root: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "sitegen", "--root", str(root), *args]
+
+
 def test_the_server_stopped_by_sigterm_saves_what_its_session_kept(tmp_path: Path, nlp) -> None:
     """`sitegen serve` as a service manager runs it: edited while serving, then stopped with SIGTERM. It stops
     cleanly, and what its session kept (parsed files, the page record) is saved for the next build."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
     root = make_site(tmp_path, with_seeds=False)
     article = root / "content" / "articles" / "one.md"
     article.write_text("---\ntitle: First title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
-    server = subprocess.Popen([sys.executable, "-m", "sitegen", "--root", str(root), "serve", "--port", "0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
-    lines: list[str] = []
-
-    def wait_for(prefix: str) -> None:
-        assert server.stdout is not None
-        for line in server.stdout:
-            lines.append(line)
-            if line.startswith(prefix):
-                return
-        raise AssertionError(f"no line starting {prefix!r}: {lines}")
-
+    server = Server(root)
     try:
-        wait_for("serving ")
+        server.wait_for("serving ")
         time.sleep(1)  # the watcher starts after the server
         article.write_text(article.read_text().replace("First title", "Second title"))
-        wait_for("rebuilt ")
+        server.wait_for("rebuilt ")
         assert not (root / ".sitegen-cache" / "pages.pickle").exists()  # kept by the session until it ends
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=60) != 0
     finally:
-        if server.poll() is None:
-            server.kill()
-    assert not [line for line in lines if "Traceback" in line], lines
+        assert server.stop() != 0
+    assert not [line for line in server.lines if "Traceback" in line], server.lines
     assert (root / ".sitegen-cache" / "pages.pickle").exists()
     assert "Second title" in (root / "site" / "articles" / "one.html").read_text()
     from sitegen.build import build
 
     assert build(load_config(root)).up_to_date
+
+
+def test_sitegen_build_beside_the_server_is_built_by_it(tmp_path: Path, nlp) -> None:
+    """While `sitegen serve` runs (not watching here, so that only the command asks), `sitegen build` has the
+    server build the site: with the session the server keeps, not beside it (its page record stays in the
+    server until it stops); errors and --force go through; a second server of the site is refused."""
+    root = make_site(tmp_path, with_seeds=False)
+    article = root / "content" / "articles" / "one.md"
+    article.write_text("---\ntitle: First title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
+    server = Server(root, "--no-watch")
+    try:
+        port = int(server.wait_for("serving ").rsplit(":", 1)[1].split("/")[0])
+        article.write_text(article.read_text().replace("First title", "Second title"))
+        built = subprocess.run(sitegen(root, "build"), capture_output=True, text=True, env=ENV, timeout=120)
+        assert built.returncode == 0, built.stderr
+        assert f"built by `sitegen serve` (process {server.process.pid})" in built.stdout
+        assert re.search(r"^built \d+ pages into .* \(annotated 1 articles\)$", built.stdout, re.MULTILINE)
+        assert "Second title" in (root / "site" / "articles" / "one.html").read_text()
+        assert not (root / ".sitegen-cache" / "pages.pickle").exists()
+        assert server.wait_for("rebuilt ").endswith("(asked by `sitegen build`)\n")
+
+        forced = subprocess.run(sitegen(root, "build", "--force"), capture_output=True, text=True, env=ENV,
+                                timeout=120)
+        assert forced.returncode == 0, forced.stderr  # unforced, nothing changed would be "up to date"
+        assert re.search(r"^built \d+ pages into ", forced.stdout, re.MULTILINE), forced.stdout
+
+        (root / "content" / "articles" / "bad.md").write_text("---\ntitle: [unclosed\n---\n\nText.\n")
+        failed = subprocess.run(sitegen(root, "build"), capture_output=True, text=True, env=ENV, timeout=120)
+        assert failed.returncode == 1 and "bad.md" in failed.stderr, failed.stderr
+
+        second = subprocess.run(sitegen(root, "serve", "--port", "0"), capture_output=True, text=True, env=ENV,
+                                timeout=60)
+        assert second.returncode == 1
+        assert f"is already serving this site at http://127.0.0.1:{port}/" in second.stderr
+    finally:
+        server.stop()
+    assert (root / ".sitegen-cache" / "pages.pickle").exists()  # saved when the server stopped
+    alone = subprocess.run(sitegen(root, "build"), capture_output=True, text=True, env=ENV, timeout=120)
+    assert "built by" not in alone.stdout and "waiting" not in alone.stderr
+
+
+def test_the_server_builds_only_for_whoever_read_its_token(tmp_path: Path, nlp) -> None:
+    """The build requests of a web page (any site open in the browser can post to localhost) are refused:
+    only a process that could read the lock file knows the token."""
+    from sitegen.serve import BUILD_PATH, TOKEN_HEADER
+    from sitegen.sitelock import lock_holder
+
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / "articles" / "one.md").write_text(
+        "---\ntitle: First title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
+    server = Server(root, "--no-watch")
+    try:
+        server.wait_for("serving ")
+        holder = lock_holder(root / ".sitegen-cache")
+        assert holder is not None and holder.token and holder.port
+        for headers in ({}, {TOKEN_HEADER: "guessed"}, {TOKEN_HEADER: holder.token[:-1]}):
+            request = urllib.request.Request(f"http://127.0.0.1:{holder.port}{BUILD_PATH}", data=b"{}",
+                                             headers=headers, method="POST")
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=30)
+            assert refused.value.code == 403
+        request = urllib.request.Request(f"http://127.0.0.1:{holder.port}{BUILD_PATH}", data=b"{}",
+                                         headers={TOKEN_HEADER: holder.token}, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert json.loads(response.read())["error"] is None
+    finally:
+        server.stop()
+    assert [line for line in server.lines if "asked by" in line] == ["site is up to date (asked by `sitegen build`)\n"]
+
+
+def test_a_busy_port_is_said_before_building(tmp_path: Path) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = subprocess.run(sitegen(root, "serve", "--port", str(port)), capture_output=True, text=True,
+                                env=ENV, timeout=60)
+    assert served.returncode == 1
+    assert f"error: cannot serve at 127.0.0.1:{port}" in served.stderr and "Traceback" not in served.stderr
+    assert not (root / "site").exists()
