@@ -69,7 +69,10 @@ def parser() -> argparse.ArgumentParser:
                      help="run annotation on an existing Dask cluster (tcp://host:8786); files are written here")
 
     bld = commands.add_parser("build", help="build site/ from content/",
-                              description="Annotate what is stale, then render the site into the output folder.")
+                              description="Annotate what is stale, then render the site into the output folder. "
+                              "One build of a site runs at a time: another waits for it. While `sitegen serve` runs "
+                              "for the site, the server makes the build (with what it keeps from its last one) and "
+                              "this command prints what it did.")
     bld.add_argument("--strict", action="store_true", help="fail on warnings too")
     bld.add_argument("--force", action="store_true",
                      help="rebuild even if nothing changed, drawing every page and search index again")
@@ -77,7 +80,8 @@ def parser() -> argparse.ArgumentParser:
 
     srv = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on changes",
                               description="Build the site, serve it locally and rebuild when content, templates "
-                              "or config change; open pages reload themselves.")
+                              "or config change; open pages reload themselves. One server per site; `sitegen build` "
+                              "run meanwhile has the server build.")
     srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     srv.add_argument("--port", type=int, default=8000)
     srv.add_argument("--no-watch", action="store_true", help="serve without watching for changes")
