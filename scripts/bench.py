@@ -230,7 +230,9 @@ def serve_edits(root: Path, article: Path, edits: int = 3) -> tuple[list[float],
             "Saturday: \"The ferry runs again.\"\n"))
         # Last: the watcher sees this edit too, and whichever asks first, the server builds once (the
         # other finds the site up to date); the command returns when the site is rebuilt either way.
-        article.write_text(original.replace("\n\n", "\n\nNothing new was said (a command).\n\n", 1))
+        # A sentence added to the text as it is now (still naming the person added above: written from
+        # `original`, the edit would also drop a person, a costlier rebuild).
+        article.write_text(article.read_text().replace("\n\n", "\n\nNothing new was said (a command).\n\n", 1))
         handed, _, output = run(sitegen("build"), root)
         if not output.startswith("built by `sitegen serve`"):
             raise SystemExit(f"sitegen build beside sitegen serve built on its own: {output}")
