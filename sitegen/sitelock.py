@@ -53,7 +53,8 @@ class Holder:
 
 
 class SiteLock:
-    """A site's lock, held until `release` (or the end of the process and of the workers it forked)."""
+    """A site's lock, held until `release` (or the end of the process and of the workers it forked, which
+    share the lock file's descriptor)."""
 
     def __init__(self, descriptor: int) -> None:
         self._descriptor: int | None = descriptor
@@ -69,7 +70,11 @@ class SiteLock:
     def release(self) -> None:
         if self._descriptor is not None:
             os.ftruncate(self._descriptor, 0)  # a server's address must not outlive it
-            os.close(self._descriptor)  # which releases the lock
+            # Unlocked explicitly: closing alone would leave it held by a worker this process forked and
+            # that has not ended yet (an annotation worker still loading the model for nothing).
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+            os.close(self._descriptor)
             self._descriptor = None
 
     def __enter__(self) -> SiteLock:
@@ -85,8 +90,9 @@ def try_lock(cache_dir: Path) -> SiteLock | None:
     (some network file systems), builds are not kept apart: the lock is granted."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(cache_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
+    with contextlib.suppress(OSError):
         os.fchmod(descriptor, 0o600)  # it may hold a server's secret
+    try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(descriptor)

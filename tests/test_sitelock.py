@@ -45,6 +45,23 @@ def test_the_lock_of_a_process_killed_outright_is_free(tmp_path: Path) -> None:
     lock.release()
 
 
+def test_the_lock_is_free_once_released_though_a_forked_worker_lives_on(tmp_path: Path) -> None:
+    lock = try_lock(tmp_path)
+    assert lock is not None
+    worker = os.fork()
+    if worker == 0:  # a worker of the build, sharing the lock file's descriptor, still busy
+        time.sleep(5)
+        os._exit(0)
+    try:
+        lock.release()
+        again = try_lock(tmp_path)
+        assert again is not None
+        again.release()
+    finally:
+        os.kill(worker, signal.SIGKILL)
+        os.waitpid(worker, 0)
+
+
 def test_claim_waits_for_the_holder_and_says_so_once(tmp_path: Path) -> None:
     held = try_lock(tmp_path)
     assert held is not None
