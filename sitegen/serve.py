@@ -103,7 +103,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_error(403, "Forbidden")
             return
         try:
-            asked = json.loads(self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 1024)) or b"{}")
+            length = min(max(int(self.headers.get("Content-Length") or 0), 0), 1024)  # read(-1) waits for EOF
+            asked = json.loads(self.rfile.read(length) or b"{}")
             force = asked.get("force") is True
         except (ValueError, AttributeError):
             self.send_error(400, "Bad request")
