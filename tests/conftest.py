@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 GOLD = SHARED / "gold"
+SUBPROCESS_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+"""For `python -m sitegen` run as a command by a test: this checkout's sitegen."""
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -22,6 +21,7 @@ from sitegen.cli import parser
 from sitegen.config import load_config
 from sitegen.serve import VERSION_PATH, State, load_model, make_server, rebuild, watch
 
+from .conftest import SUBPROCESS_ENV as ENV
 from .conftest import make_site
 
 
@@ -136,9 +136,6 @@ class Server:
                 self.process.kill()
             assert self.process.stdout is not None
             self.lines.extend(self.process.stdout)
-
-
-ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
 
 
 def sitegen(root: Path, *args: str) -> list[str]:

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from sitegen.sitelock import Holder, claim, lock_holder, try_lock
 
+from .conftest import SUBPROCESS_ENV as ENV
 from .conftest import make_site
-
-ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
 
 
 def test_the_lock_is_one_holders_and_says_who_to_its_user_only(tmp_path: Path) -> None:
