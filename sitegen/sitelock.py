@@ -28,6 +28,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from sitegen.errors import SitegenError
+
 LOCK_NAME = "build.lock"
 
 T = TypeVar("T")
@@ -88,8 +90,12 @@ class SiteLock:
 def try_lock(cache_dir: Path) -> SiteLock | None:
     """The site's lock, or None while another process holds it. Where the file system has no locks
     (some network file systems), builds are not kept apart: the lock is granted."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(cache_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(cache_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise SitegenError(f"{cache_dir / LOCK_NAME}: cannot open the site's build lock ({exc.strerror or exc}); "
+                           "the cache folder must be writable (it is safe to delete)") from None
     with contextlib.suppress(OSError):
         os.fchmod(descriptor, 0o600)  # it may hold a server's secret
     try:

@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from sitegen.errors import SitegenError
 from sitegen.sitelock import Holder, claim, lock_holder, try_lock
 
 from .conftest import SUBPROCESS_ENV as ENV
@@ -99,3 +102,9 @@ def test_a_build_waits_while_another_holds_the_site(tmp_path: Path, nlp) -> None
     assert build.returncode == 0, err
     assert err.startswith("waiting for `sitegen build` (process 4242) to finish building this site\n")
     assert "First title" in (root / "site" / "articles" / "one.html").read_text()
+
+
+def test_a_lock_that_cannot_be_opened_is_said_plainly(tmp_path: Path) -> None:
+    (tmp_path / "build.lock").mkdir()  # whatever is in the way, the build stops with the path and the reason
+    with pytest.raises(SitegenError, match=r"build\.lock: cannot open the site's build lock \(Is a directory\)"):
+        try_lock(tmp_path)
