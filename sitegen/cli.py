@@ -220,8 +220,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     site = load_config(args.root)
 
     def by_the_server(holder: Holder) -> tuple[Holder, Outcome] | None:
-        outcome = ask_server(holder, force=args.force) if holder.command == "serve" else None
+        if holder.command != "serve" or not holder.port:
+            return None
+        if holder not in asked:  # said once: a server still making its first build answers after it
+            asked.append(holder)
+            _say(f"{holder.describe()} serves this site; it makes the build")
+        outcome = ask_server(holder, force=args.force)
         return None if outcome is None else (holder, outcome)
+
+    asked: list[Holder] = []
 
     # While `sitegen serve` runs for this site, it builds (with what its session keeps); while another
     # build runs, this one waits for it.

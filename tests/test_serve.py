@@ -179,6 +179,7 @@ def test_sitegen_build_beside_the_server_is_built_by_it(tmp_path: Path, nlp) -> 
         built = subprocess.run(sitegen(root, "build"), capture_output=True, text=True, env=ENV, timeout=120)
         assert built.returncode == 0, built.stderr
         assert f"built by `sitegen serve` (process {server.process.pid})" in built.stdout
+        assert built.stderr == f"`sitegen serve` (process {server.process.pid}) serves this site; it makes the build\n"
         assert re.search(r"^built \d+ pages into .* \(annotated 1 articles\)$", built.stdout, re.MULTILINE)
         assert "Second title" in (root / "site" / "articles" / "one.html").read_text()
         assert not (root / ".sitegen-cache" / "pages.pickle").exists()
