@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -136,10 +137,7 @@ class Outcome(NamedTuple):
     summary: BuildSummary = BuildSummary()
 
     def to_json(self) -> bytes:
-        summary = self.summary
-        return json.dumps({"error": self.error, "up_to_date": summary.up_to_date, "pages": summary.pages,
-                           "annotated": summary.annotated, "errors": summary.errors, "warnings": summary.warnings,
-                           "timings": summary.timings}, sort_keys=True).encode()
+        return json.dumps({"error": self.error, **asdict(self.summary)}, sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> Outcome:
