@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.annotate.store import from_yaml
 from sitegen.build import build
 from sitegen.cli import main
 from sitegen.config import load_config
@@ -124,6 +125,104 @@ def test_malformed_knowledge_base_files(tmp_path: Path, name: str, text: str, me
     with pytest.raises(ContentError) as caught:
         load_knowledge_base(load_config(root))
     assert str(caught.value).startswith(f"{root / 'content' / name.split(':')[0]}".rsplit("/", 1)[0] + "/" + message)
+
+
+ANNOTATION = """\
+article: budget
+text_sha256: ''
+people:
+  - name: Anna Lindqvist
+    role: Mayor
+    mentions:
+      - Anna Lindqvist
+quotes:
+  - text: it is fair
+    prefix: 'The mayor said '
+    suffix: ' to all.'
+    speaker: Anna Lindqvist
+    kind: full
+    cue: said
+    said_on: '2024-03-05'
+dates:
+  - text: Tuesday
+    prefix: 'the new budget on '
+    suffix: ' after a long'
+    value: '2024-03-05'
+    granularity: day
+topics:
+  - name: Politics
+    score: 0.5
+"""
+
+
+@pytest.mark.parametrize("old, new, line, message", [
+    ("    role: Mayor", "    role: [Mayor, of Oslo]", 5, "entry 1 of `people:`: `role:` must be text"),
+    ("      - Anna Lindqvist", "      - {first: Anna}", 6, "entry 1 of `people:`: `mentions:` must be a list of texts"),
+    ("    mentions:\n      - Anna Lindqvist", "    mentions: 3", 6,
+     "entry 1 of `people:`: `mentions:` must be a list (one `- ` line each)"),
+    ("  - text: it is fair", "  - text: [it, is, fair]", 9, "entry 1 of `quotes:`: `text:` must be text"),
+    ("    speaker: Anna Lindqvist", "    speaker: {name: Anna}", 12, "entry 1 of `quotes:`: `speaker:` must be text"),
+    ("    kind: full", "    kind: fully", 13, "entry 1 of `quotes:`: `kind:` must be one of full, partial"),
+    ("    cue: said", "    cue: true", 14, "entry 1 of `quotes:`: `cue:` must be text (in quotes)"),
+    ("    said_on: '2024-03-05'", "    said_on: '2024-3-5'", 15,
+     "entry 1 of `quotes:`: `said_on:` must be a day written YYYY-MM-DD"),
+    ("    kind: full", "    kind: full\n    rejected: 'no'", 14,
+     "entry 1 of `quotes:`: `rejected:` must be true or false"),
+    ("    kind: full", "    kind: full\n    by: Editor", 14,
+     "entry 1 of `quotes:`: `by:` must be one of machine, editor"),
+    ("    value: '2024-03-05'", "    value: '2024-02-30'", 20,
+     "entry 1 of `dates:`: `value:` must be a day written YYYY-MM-DD"),
+    ("    value: '2024-03-05'", "    value: last week", 20,
+     "entry 1 of `dates:`: `value:` must be a day written YYYY-MM-DD"),
+    ("    granularity: day", "    granularity: month", 20,
+     "entry 1 of `dates:`: `value:` must be a month written YYYY-MM"),
+    ("    granularity: day", "    granularity: decade", 21,
+     "entry 1 of `dates:`: `granularity:` must be one of day, week, month, year"),
+    ("    score: 0.5", "    score: high", 24, "entry 1 of `topics:`: `score:` must be a number"),
+    ("    score: 0.5", "    score: .nan", 24, "entry 1 of `topics:`: `score:` must be a number"),
+    ("topics:", "topics: 5\nlater:", 22, "`topics:` must be a list of entries"),
+])
+def test_a_field_of_the_wrong_kind_in_an_annotation_file_is_an_error_naming_its_line(
+        tmp_path: Path, old: str, new: str, line: int, message: str) -> None:
+    # Editors write these files by hand; before, each of these reached the pages' stages (a TypeError
+    # or ValueError there, or a value passed on as if it were right).
+    path = tmp_path / "budget.yaml"
+    text = ANNOTATION.replace(old, new, 1)
+    assert text != ANNOTATION
+    with pytest.raises(ContentError) as caught:
+        from_yaml(text, path)
+    assert str(caught.value) == f"{path}:{line}: {message}\n    {text.split(chr(10))[line - 1].rstrip()}"
+
+
+def test_numbers_and_dates_typed_without_quotes_are_read_as_their_text(tmp_path: Path) -> None:
+    text = (ANNOTATION.replace("  - text: Tuesday", "  - text: 2024")
+            .replace("    value: '2024-03-05'", "    value: 2024").replace("granularity: day", "granularity: year")
+            .replace("    said_on: '2024-03-05'", "    said_on: 2024-03-05"))
+    annotations = from_yaml(text, tmp_path / "budget.yaml")
+    assert (annotations.dates[0].anchor.exact, annotations.dates[0].value) == ("2024", "2024")
+    assert annotations.quotes[0].said_on == "2024-03-05"
+    assert from_yaml(ANNOTATION, tmp_path / "budget.yaml").topics[0].score == 0.5
+
+
+def test_an_impossible_date_in_an_annotation_file_is_reported_and_the_rest_builds(tmp_path: Path, nlp,
+                                                                                    capsys) -> None:
+    # Quoted, YAML does not read it as a date: it reached the calendar chart as text (a ValueError).
+    root = make_site(tmp_path, with_seeds=False)
+    articles = root / "content" / "articles"
+    (articles / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-03-07\n---\n\n{LEDE}\n")
+    (articles / "other.md").write_text(f"---\ntitle: Other\npublished: 2024-03-08\n---\n\n{LEDE} Again.\n")
+    assert main(["--root", str(root), "build"]) == 0
+    path = root / "content" / "annotations" / "other.yaml"
+    text = path.read_text()
+    assert "value: '2024-03-05'" in text  # "on Tuesday", before the article's date
+    path.write_text(text.replace("value: '2024-03-05'", "value: '2024-02-30'"))
+    capsys.readouterr()
+    assert main(["--root", str(root), "build"]) == 1
+    err = capsys.readouterr().err
+    line = path.read_text().split("\n").index("    value: '2024-02-30'") + 1
+    assert f"error: {path}:{line}: entry 1 of `dates:`: `value:` must be a day written YYYY-MM-DD" in err
+    assert "Traceback" not in err
+    assert (root / "site" / "articles" / "good.html").exists()
 
 
 def test_one_bad_article_others_build_and_exit_status_says_so(tmp_path: Path, nlp, capsys) -> None:

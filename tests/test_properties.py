@@ -4,11 +4,17 @@ annotating twice gives identical files; building twice gives byte-identical site
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import datetime as dt
 import functools
+import math
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +23,7 @@ from sitegen.annotate.anchors import locate
 from sitegen.annotate.store import from_yaml, to_yaml
 from sitegen.errors import ContentError
 from sitegen.ingest import parse_raw
-from sitegen.model import Article, KnowledgeBase
+from sitegen.model import Annotations, Article, KnowledgeBase
 from sitegen.text import article_text
 
 NEWSY = st.sampled_from(["Putin", "said", "“", "”", "\"", "'", "‘", "’", "on Thursday", "last week", "2014",
@@ -75,6 +81,69 @@ def test_annotation_yaml_round_trips_any_text(value: str) -> None:
 
     data = {"text": value, "items": [{"prefix": value, "suffix": value[::-1]}]}
     assert load_yaml(dump_yaml(data), Path("x.yaml")) == data
+
+
+ANY_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12) | st.dates()
+    | st.sampled_from(["2024-02-30", "2024-05", "2024", "editor", "partial", "week", "month"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=2), max_leaves=5)
+ANNOTATION_FILE = {
+    "article": "a", "text_sha256": "",
+    "people": [{"name": "Anna Lindqvist", "role": "Mayor", "mentions": ["Anna Lindqvist", "Lindqvist"]}],
+    "organizations": [{"name": "City Council", "mentions": ["City Council"], "by": "editor"}],
+    "quotes": [{"text": "it is fair", "prefix": "said ", "suffix": " to", "speaker": "Anna Lindqvist",
+                "kind": "full", "cue": "said", "said_on": "2024-03-05"}],
+    "dates": [{"text": "Tuesday", "prefix": "on ", "suffix": " after", "value": "2024-03-05", "granularity": "day",
+               "rejected": True, "by": "editor"}],
+    "topics": [{"name": "Politics", "score": 0.5}],
+    "orphans": ["quote 'x': its text no longer occurs in the article"],
+}
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether `value` is of the type `hint` (as the model's annotations write them), all the way down."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is typing.Literal:
+        return value in args
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(_conforms(value, arg) for arg in args)
+    if typing.get_origin(hint) is tuple:
+        return isinstance(value, tuple) and all(_conforms(item, args[0]) for item in value)
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        return type(value) is hint and all(_conforms(getattr(value, f.name), hints[f.name])
+                                           for f in dataclasses.fields(hint))
+    if hint is float:
+        return type(value) is float and math.isfinite(value)
+    return type(value) is (type(None) if hint is None else hint)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_any_value_in_an_annotation_file_is_read_as_the_model_types_it_or_refused(data: st.DataObject) -> None:
+    # Annotation files are edited by hand; whatever is in them, the stages after reading get what the
+    # model says they get (a list for a speaker, a float for a date reached the pages' code before).
+    document = copy.deepcopy(ANNOTATION_FILE)
+    places = [(key,) for key in document] + [(key, 0, field) for key, entries in document.items()
+                                             if isinstance(entries, list) and isinstance(entries[0], dict)
+                                             for field in entries[0]]
+    for place in data.draw(st.lists(st.sampled_from(places), min_size=1, max_size=3)):
+        *within, key = place
+        target: Any = document
+        with contextlib.suppress(LookupError, TypeError):  # an entry whose group was replaced before
+            for step in within:
+                target = target[step]
+            target[key] = data.draw(ANY_VALUE)
+    try:
+        annotations = from_yaml(yaml.safe_dump(document, allow_unicode=True), Path("a.yaml"))
+    except ContentError:
+        return  # a clear message is fine (its wording is tested in test_hostile)
+    assert _conforms(annotations, Annotations)
+    for date in annotations.dates:  # and a date's value is a calendar value of its granularity
+        length = {"day": 10, "week": 10, "month": 7, "year": 4}[date.granularity]
+        assert len(date.value) == length and dt.date.fromisoformat((date.value + "-01-01")[:10])
+    for quote in annotations.quotes:
+        assert quote.said_on is None or dt.date.fromisoformat(quote.said_on).isoformat() == quote.said_on
 
 
 @functools.lru_cache(maxsize=1)

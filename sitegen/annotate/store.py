@@ -9,8 +9,11 @@ under `orphans` for `sitegen check` to report, never dropped.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sitegen.annotate.anchors import locate
 from sitegen.errors import ContentError
@@ -20,12 +23,16 @@ from sitegen.model import (
     Annotations,
     DateRef,
     Entity,
+    Granularity,
+    Origin,
     Quote,
     TopicMatch,
 )
 from sitegen.yamlio import dump_yaml, load_yaml
 
 GROUPS = {"person": "people", "organization": "organizations", "place": "places"}
+ORIGINS: tuple[Origin, ...] = ("machine", "editor")
+_Choice = TypeVar("_Choice", bound=str)
 
 
 def to_yaml(annotations: Annotations, annotator: str) -> str:
@@ -79,61 +86,184 @@ def from_yaml(text: str, path: Path) -> Annotations:
 
 
 def from_data(data: Any, path: Path, lines: list[str]) -> Annotations:
-    """Annotations from the file's parsed data (also what the build cache keeps, as JSON)."""
+    """Annotations from the file's parsed data (also what the build cache keeps, as JSON). The file is
+    one people edit: a field of the wrong kind (a list where a name goes, `2025-02-30` as a date) is an
+    error naming the entry's line, not a value for later stages to trip on."""
     if not isinstance(data, dict):
         raise ContentError(path, 1, "an annotation file must be a mapping (article:, text_sha256:, people: ...)")
+    top = _Entry(data, path, lines)
     entities = []
     for kind in ENTITY_KINDS:
-        for item in _list(data, GROUPS[kind], path, lines):
-            entities.append(Entity(name=_text(item, "name", path, lines), kind=kind,
-                                   mentions=tuple(str(m) for m in item.get("mentions") or []),
-                                   role=item.get("role"), by=_by(item), rejected=bool(item.get("rejected"))))
-    quotes = [Quote(anchor=_read_anchor(item, path, lines), speaker=item.get("speaker"),
-                    kind="partial" if item.get("kind") == "partial" else "full", cue=item.get("cue"),
-                    said_on=None if item.get("said_on") is None else str(item.get("said_on")),
-                    by=_by(item), rejected=bool(item.get("rejected")))
-              for item in _list(data, "quotes", path, lines)]
-    dates = [DateRef(anchor=_read_anchor(item, path, lines), value=str(item.get("value")),
-                     granularity=item.get("granularity", "day"), by=_by(item), rejected=bool(item.get("rejected")))
-             for item in _list(data, "dates", path, lines)]
-    topics = [TopicMatch(name=_text(item, "name", path, lines), score=float(item.get("score") or 0),
-                         by=_by(item)) for item in _list(data, "topics", path, lines)]
+        for item in _entries(data, GROUPS[kind], path, lines):
+            entities.append(Entity(name=item.text("name"), kind=kind, mentions=item.texts("mentions"),
+                                   role=item.optional_text("role"), by=item.by(), rejected=item.flag("rejected")))
+    quotes = [Quote(anchor=item.anchor(), speaker=item.optional_text("speaker"),
+                    kind=item.choice("kind", ("full", "partial")), cue=item.optional_text("cue"),
+                    said_on=item.day("said_on"), by=item.by(), rejected=item.flag("rejected"))
+              for item in _entries(data, "quotes", path, lines)]
+    dates = []
+    for item in _entries(data, "dates", path, lines):
+        granularity = item.choice("granularity", GRANULARITIES)
+        dates.append(DateRef(anchor=item.anchor(), value=item.calendar_value("value", granularity),
+                             granularity=granularity, by=item.by(), rejected=item.flag("rejected")))
+    topics = [TopicMatch(name=item.text("name"), score=item.number("score"), by=item.by())
+              for item in _entries(data, "topics", path, lines)]
     # In memory, entities are in the order the annotator and merge_corrections give them (kind, name),
     # however the file groups them, so an article's annotations are the same object whichever made them.
     entities.sort(key=lambda e: (e.kind, e.name))
-    return Annotations(article=str(data.get("article") or path.stem), text_sha256=str(data.get("text_sha256") or ""),
+    return Annotations(article=top.optional_text("article") or path.stem,
+                       text_sha256=top.optional_text("text_sha256") or "",
                        entities=tuple(entities), quotes=tuple(quotes), dates=tuple(dates), topics=tuple(topics),
-                       orphans=tuple(str(o) for o in data.get("orphans") or []))
+                       orphans=top.texts("orphans"))
 
 
-def _list(data: dict[str, Any], key: str, path: Path, lines: list[str]) -> list[dict[str, Any]]:
-    items = data.get(key) or []
+GRANULARITIES: tuple[Granularity, ...] = ("day", "week", "month", "year")
+_CALENDAR_FORMS = {granularity: (form, re.compile(re.sub("[YMD]", r"\\d", form))) for granularity, form in
+                   (("day", "YYYY-MM-DD"), ("week", "YYYY-MM-DD"), ("month", "YYYY-MM"), ("year", "YYYY"))}
+"""How each granularity's value is written (a week as its Monday), and a pattern of its digits."""
+
+
+def _entries(data: dict[str, Any], group: str, path: Path, lines: list[str]) -> list[_Entry]:
+    items = data.get(group) or []
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise ContentError(path, _key_line(lines, key), f"`{key}:` must be a list of entries")
-    return items
+        line = _key_line(lines, group)
+        raise ContentError(path, line, f"`{group}:` must be a list of entries", lines[line - 1])
+    return [_Entry(item, path, lines, group, index) for index, item in enumerate(items)]
 
 
-def _key_line(lines: list[str], key: str, value: str | None = None) -> int:
+def _key_line(lines: list[str], key: str) -> int:
     for number, line in enumerate(lines, start=1):
-        if line.startswith(f"{key}:") or (value is not None and value in line):
+        if line.startswith(f"{key}:"):
             return number
     return 1
 
 
-def _text(item: dict[str, Any], key: str, path: Path, lines: list[str]) -> str:
-    value = item.get(key)
-    if not isinstance(value, str) or not value:
-        raise ContentError(path, _key_line(lines, "-", str(item)[:20]), f"an entry has no `{key}:`")
-    return value
+def _entry_lines(lines: list[str], group: str) -> list[tuple[int, int]]:
+    """The first and last line of each entry of the top-level list `group:`, as sitegen writes the file
+    and as people usually keep it (`- ` items at one indentation); [] where it is not there."""
+    start = _key_line(lines, group)
+    if not lines[start - 1].startswith(f"{group}:"):
+        return []
+    firsts: list[int] = []
+    indent: int | None = None
+    last = len(lines)
+    for number in range(start + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if line and not line[0].isspace() and not line.startswith(("-", "#")):
+            last = number - 1  # the next top-level key
+            break
+        item = re.match(r"(\s*)- ", line)
+        if item and (indent is None or len(item.group(1)) == indent):
+            indent = len(item.group(1))
+            firsts.append(number)
+    return [(first, (firsts[n + 1] - 1) if n + 1 < len(firsts) else last) for n, first in enumerate(firsts)]
 
 
-def _read_anchor(item: dict[str, Any], path: Path, lines: list[str]) -> Anchor:
-    return Anchor(exact=_text(item, "text", path, lines), prefix=str(item.get("prefix") or ""),
-                  suffix=str(item.get("suffix") or ""))
+def _as_text(value: Any) -> str | None:
+    """A scalar's text (None for null or empty). Unquoted, `2024` is read as a number and `2024-05-01`
+    as a date: what was typed is their text. A list, a mapping or true/false is no text: TypeError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, dt.date)):
+        raise TypeError(value)
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def _by(item: dict[str, Any]) -> Any:
-    return "editor" if item.get("by") == "editor" else "machine"
+class _Entry:
+    """One entry of an annotation file (or its top level, `group` ""), read field by field: a field of
+    the wrong kind is a ContentError naming the field's line, as far as the file's layout tells."""
+
+    def __init__(self, item: dict[str, Any], path: Path, lines: list[str], group: str = "", index: int = 0) -> None:
+        self.item, self.path, self.lines, self.group, self.index = item, path, lines, group, index
+
+    def fail(self, key: str, message: str) -> ContentError:
+        # Found only now: the lines of entries cost a scan of the file, and most files have no error.
+        line, where = 1, ""
+        if self.group:
+            line, where = _key_line(self.lines, self.group), f"entry {self.index + 1} of `{self.group}:`: "
+            spans = _entry_lines(self.lines, self.group)
+            if self.index < len(spans):
+                first, last = spans[self.index]
+                line = next((n for n in range(first, last + 1)
+                             if re.match(rf"\s*(- )?{re.escape(key)}:", self.lines[n - 1])), first)
+        else:
+            line = _key_line(self.lines, key)
+        return ContentError(self.path, line, f"{where}`{key}:` {message}", self.lines[line - 1])
+
+    def optional_text(self, key: str) -> str | None:
+        value = self.item.get(key)
+        if type(value) is str:  # nearly always (this runs for every field of 10,000 files)
+            return value or None
+        try:
+            return _as_text(value)
+        except TypeError:
+            raise self.fail(key, "must be text" + (" (in quotes)" if isinstance(value, bool) else "")) from None
+
+    def text(self, key: str) -> str:
+        value = self.optional_text(key)
+        if value is None:
+            raise self.fail(key, "is missing: every entry needs one")
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        values = self.item.get(key)
+        if values is None:
+            return ()
+        if not isinstance(values, list):
+            raise self.fail(key, "must be a list (one `- ` line each)")
+        if all(type(value) is str and value for value in values):  # nearly always
+            return tuple(values)
+        try:
+            texts = tuple(_as_text(value) for value in values)
+        except TypeError:
+            raise self.fail(key, "must be a list of texts") from None
+        if None in texts:
+            raise self.fail(key, "has an empty item")
+        return cast(tuple[str, ...], texts)
+
+    def anchor(self) -> Anchor:
+        return Anchor(exact=self.text("text"), prefix=self.optional_text("prefix") or "",
+                      suffix=self.optional_text("suffix") or "")
+
+    def choice(self, key: str, options: tuple[_Choice, ...]) -> _Choice:
+        value = self.item.get(key)
+        if value is None:
+            return options[0]
+        if value not in options:
+            raise self.fail(key, f"must be one of {', '.join(options)}")
+        return cast(_Choice, value)
+
+    def by(self) -> Origin:
+        return self.choice("by", ORIGINS)
+
+    def flag(self, key: str) -> bool:
+        value = self.item.get(key, False)
+        if value is not False and value is not True:
+            raise self.fail(key, "must be true or false")
+        return value
+
+    def number(self, key: str) -> float:
+        value = self.item.get(key) or 0
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.fail(key, "must be a number")
+        return float(value)
+
+    def day(self, key: str) -> str | None:
+        return None if self.item.get(key) is None else self.calendar_value(key, "day")
+
+    def calendar_value(self, key: str, granularity: Granularity) -> str:
+        """An ISO value of the granularity (a week is written as a day): later stages read it as such."""
+        form, digits = _CALENDAR_FORMS[granularity]
+        value = self.optional_text(key) or ""
+        try:  # the digits of the form exactly (strptime takes 2024-5-1), and a day of the calendar
+            if not digits.fullmatch(value):
+                raise ValueError(value)
+            dt.date.fromisoformat((value + "-01-01")[:10])
+        except ValueError:
+            raise self.fail(key, f"must be a {granularity} written {form}") from None
+        return value
 
 
 def merge_corrections(machine: Annotations, previous: Annotations | None, text: str) -> Annotations:
