@@ -30,7 +30,13 @@ def init_worker() -> None:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
-        pass
+        return
+    # A parent that ended between the fork and the line above sends no signal: the worker would wait for
+    # work forever (seen: a build failing just after its background process started a pool, which the
+    # build then stopped, left the pool's workers waiting, holding the site's lock file open).
+    parent = mp.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)
 
 
 @contextlib.contextmanager

@@ -260,6 +260,36 @@ def test_workers_forked_from_the_server_end_silently_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _start_worker_after(parent_ends: bool, survived: Path) -> None:
+    """Start a worker process that runs `init_worker` only once this process has ended (or, not ending,
+    has waited as long), then notes that it lived on."""
+    import multiprocessing as mp
+
+    def worker() -> None:
+        time.sleep(0.5)
+        init_worker()
+        survived.write_text("lived on")
+
+    from sitegen.workers import init_worker
+
+    mp.get_context("fork").Process(target=worker).start()
+    if parent_ends:
+        os._exit(0)  # before the worker's init_worker: its parent-death signal comes too late
+    time.sleep(2)
+
+
+@pytest.mark.parametrize("parent_ends", [False, True])
+def test_a_worker_whose_parent_ended_before_it_started_ends_too(tmp_path: Path, parent_ends: bool) -> None:
+    import multiprocessing as mp
+
+    survived = tmp_path / "survived"
+    parent = mp.get_context("fork").Process(target=_start_worker_after, args=(parent_ends, survived))
+    parent.start()
+    parent.join()
+    time.sleep(1.5)  # the worker, if it lived on, has written by now
+    assert survived.exists() is not parent_ends
+
+
 def _note_priority_and_wait(target: Path) -> None:
     target.write_text(f"{os.getpid()} {os.getpriority(os.PRIO_PROCESS, 0)}")
     time.sleep(60)
