@@ -237,6 +237,18 @@ def test_one_bad_article_others_build_and_exit_status_says_so(tmp_path: Path, nl
     assert not (root / "site" / "articles" / "bad.html").exists()
 
 
+def test_an_article_dated_in_the_first_centuries_builds(tmp_path: Path, nlp) -> None:
+    # A typo such as 0024 for 2024: strftime writes that year as "24", and the month pages' names were
+    # read back as dates (a ValueError). The archive is in the pages, under the year as written.
+    root = make_site(tmp_path, with_seeds=False)
+    articles = root / "content" / "articles"
+    (articles / "typo.md").write_text(f"---\ntitle: Typo\npublished: 0024-03-07\n---\n\n{LEDE}\n")
+    (articles / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-03-07\n---\n\n{LEDE} Again.\n")
+    assert main(["--root", str(root), "build"]) == 0
+    assert (root / "site" / "archive" / "0024-03.html").exists()
+    assert "March 24" in (root / "site" / "index.html").read_text()
+
+
 def test_strict_fails_on_warnings(tmp_path: Path, nlp) -> None:
     root = make_site(tmp_path, with_seeds=False)
     articles = root / "content" / "articles"
