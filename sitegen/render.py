@@ -254,6 +254,23 @@ def render_page(env: jinja2.Environment, page: Page, site: Site, linker: Linker,
         raise SitegenError(f"{exc.filename or exc.name}:{exc.lineno}: template error: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise SitegenError(f"{page.template}: template error while rendering {page.path}: {exc}") from None
+    except Exception as exc:  # a template's own expression failing (`{{ title / 2 }}`): its line, not a traceback
+        where = _template_line(exc) or page.template
+        raise SitegenError(f"{where}: template error while rendering {page.path}: {type(exc).__name__}: {exc}") \
+            from None
+
+
+def _template_line(error: BaseException) -> str | None:
+    """`file:line` of the innermost template in the error's traceback: Jinja puts frames of the
+    template's own file and lines there (anything not Python source is one)."""
+    where = None
+    trace = error.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        if not code.co_filename.endswith(".py") and not code.co_filename.startswith("<"):
+            where = f"{code.co_filename}:{trace.tb_lineno}"
+        trace = trace.tb_next
+    return where
 
 
 _WORK: dict[str, Any] = {}  # what forked render workers inherit from the parent process

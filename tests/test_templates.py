@@ -81,6 +81,24 @@ def test_template_error_names_the_file_and_line(built_site: Path, tmp_path: Path
         build(load_config(root))
 
 
+def test_an_expression_failing_in_a_template_names_its_file_and_line(built_site: Path, tmp_path: Path) -> None:
+    # Not a Jinja error but the expression's own (TypeError): it was a traceback from inside Jinja.
+    import shutil
+
+    import pytest
+
+    from sitegen.errors import SitegenError
+
+    root = tmp_path / "broken-root"
+    shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site", "replaced"))
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "story.html").write_text(
+        '{% extends "default:story.html" %}{% block title %}\n\n{{ story.title / 2 }}{% endblock %}')
+    with pytest.raises(SitegenError, match=r"^\S*templates/story.html:3: template error while rendering "
+                                           r"stories/\S+\.html: TypeError: unsupported operand"):
+        build(load_config(root))
+
+
 def _digest(site):  # type: ignore[no-untyped-def]
     from sitegen.annotate.run import annotation_path, read_annotations
     from sitegen.content import load_articles, load_knowledge_base
