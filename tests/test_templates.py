@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
+
+import pytest
 
 from sitegen.build import build
 from sitegen.config import load_config
+from sitegen.errors import SitegenError
 from sitegen.render import Linker, pages, render_page
 
 from .conftest import ROOT
@@ -53,50 +57,33 @@ def test_documented_contexts_match_the_code(built_site: Path) -> None:
     assert set(captured) - set(first.context) == common
 
 
-def test_site_template_overrides_and_extends_the_default(built_site: Path, tmp_path: Path) -> None:
-    import shutil
-
+def _with_template(built_site: Path, tmp_path: Path, name: str, text: str) -> Path:
+    """A copy of the built site's root with `templates/<name>` of its own."""
     root = tmp_path / "site-root"
     shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site", "replaced"))
     (root / "templates").mkdir(exist_ok=True)
-    (root / "templates" / "story.html").write_text(
-        '{% extends "default:story.html" %}{% block title %}OVERRIDDEN {{ story.title }}{% endblock %}')
+    (root / "templates" / name).write_text(text)
+    return root
+
+
+def test_site_template_overrides_and_extends_the_default(built_site: Path, tmp_path: Path) -> None:
+    override = '{% extends "default:story.html" %}{% block title %}OVERRIDDEN {{ story.title }}{% endblock %}'
+    root = _with_template(built_site, tmp_path, "story.html", override)
     build(load_config(root))
     story = next((root / "site" / "stories").glob("*.html")).read_text()
     assert "<title>OVERRIDDEN " in story and 'class="coverage"' in story
 
 
-def test_template_error_names_the_file_and_line(built_site: Path, tmp_path: Path) -> None:
-    import shutil
-
-    import pytest
-
-    from sitegen.errors import SitegenError
-
-    root = tmp_path / "broken-root"
-    shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site", "replaced"))
-    (root / "templates").mkdir(exist_ok=True)
-    (root / "templates" / "topic.html").write_text("line one\n{% if %}\n")
-    with pytest.raises(SitegenError, match=r"topic.html:2: template error"):
-        build(load_config(root))
-
-
-def test_an_expression_failing_in_a_template_names_its_file_and_line(built_site: Path, tmp_path: Path) -> None:
-    # Not a Jinja error but the expression's own (TypeError): it was a traceback from inside Jinja.
-    import shutil
-
-    import pytest
-
-    from sitegen.errors import SitegenError
-
-    root = tmp_path / "broken-root"
-    shutil.copytree(built_site, root, symlinks=True, ignore=shutil.ignore_patterns("site", "replaced"))
-    (root / "templates").mkdir(exist_ok=True)
-    (root / "templates" / "story.html").write_text(
-        '{% extends "default:story.html" %}{% block title %}\n\n{{ story.title / 2 }}{% endblock %}')
-    with pytest.raises(SitegenError, match=r"^\S*templates/story.html:3: template error while rendering "
-                                           r"stories/\S+\.html: TypeError: unsupported operand"):
-        build(load_config(root))
+@pytest.mark.parametrize("name, text, message", [
+    ("topic.html", "line one\n{% if %}\n", r"topic.html:2: template error"),
+    # Not a Jinja error but the expression's own (a TypeError): it was a traceback from inside Jinja.
+    ("story.html", '{% extends "default:story.html" %}{% block title %}\n\n{{ story.title / 2 }}{% endblock %}',
+     r"^\S*templates/story.html:3: template error while rendering stories/\S+\.html: TypeError: unsupported operand"),
+])
+def test_template_error_names_the_file_and_line(built_site: Path, tmp_path: Path, name: str, text: str,
+                                                message: str) -> None:
+    with pytest.raises(SitegenError, match=message):
+        build(load_config(_with_template(built_site, tmp_path, name, text)))
 
 
 def _digest(site):  # type: ignore[no-untyped-def]
