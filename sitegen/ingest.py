@@ -211,9 +211,18 @@ def read_sidecar(path: Path) -> dict[str, object] | None:
     side = sidecar_path(path)
     if not side.exists():
         return None
-    data = load_yaml(side.read_text(encoding="utf-8"), side)
+    text = side.read_text(encoding="utf-8")
+    data = load_yaml(text, side)
     if not isinstance(data, dict):
         raise ContentError(side, 1, "must be a mapping such as `published: 2025-02-27`")
+    # A sidecar gives the date only: an `outlet:` or `title:` written there would otherwise be dropped
+    # without a word (they belong in the imported article's front matter, which the editor can edit).
+    for key in data:
+        if key != "published":
+            lines = text.split("\n")
+            line = next((n for n, source in enumerate(lines, start=1) if source.startswith(f"{key}:")), 1)
+            raise ContentError(side, line, f"unknown key {key!r}: a sidecar gives only `published:` (edit the "
+                                           "other fields in the imported article's front matter)", lines[line - 1])
     return data
 
 

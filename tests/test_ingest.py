@@ -86,6 +86,21 @@ def test_missing_date_error_names_the_file_and_three_fixes() -> None:
     assert "--published YYYY-MM-DD" in message and "story.meta.yaml" in message and "dateline" in message
 
 
+def test_a_sidecar_with_a_field_it_does_not_give_is_an_error(tmp_path: Path) -> None:
+    from sitegen.ingest import read_sidecar
+
+    raw = tmp_path / "story.txt"
+    raw.write_text(f"Budget passes\n{LEDE}\n", encoding="utf-8")
+    side = tmp_path / "story.meta.yaml"
+    side.write_text("published: 2024-03-07\noutlet: Reuters\n")
+    with pytest.raises(ContentError) as caught:
+        read_sidecar(raw)
+    assert str(caught.value) == (f"{side}:2: unknown key 'outlet': a sidecar gives only `published:` (edit the "
+                                 "other fields in the imported article's front matter)\n    outlet: Reuters")
+    side.write_text("published: 2024-03-07\n")
+    assert read_sidecar(raw) == {"published": PUBLISHED}
+
+
 def test_reimport_never_overwrites_an_editors_change(tmp_path: Path) -> None:
     raw = tmp_path / "story.txt"
     raw.write_text(f"Budget passes in late vote\n{LEDE}\n", encoding="utf-8")
