@@ -158,7 +158,7 @@ def pages(digest: Digest, site: Site, linker: Linker | None = None,
     # page of every story was 9 MB at 10,000 articles, and drawn again after any edit anywhere.
     by_month: dict[str, list[Story]] = defaultdict(list)
     for story in digest.stories:  # newest first, so months are too
-        by_month[story.published.isoformat()[:7]].append(story)  # strftime's %Y writes the year 1 as "1"
+        by_month[story.published.isoformat()[:7]].append(story)  # strftime's %Y writes the year 24 as "24"
     labels = {month: f"{stories[0].published:%B} {stories[0].published.year}" for month, stories in by_month.items()}
     yield Page("index.html", "index.html", {
         "stories": digest.stories[:site.front_page_stories],
