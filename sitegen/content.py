@@ -169,26 +169,42 @@ def _known_entities(path: Path) -> tuple[KnownEntity, ...]:
     entities = []
     for line, item in _read_list(path, "entities"):
         kind = item.get("kind")
-        not_entity = bool(item.get("not_entity", False))
+        not_entity = item.get("not_entity", False)
+        if not isinstance(not_entity, bool):  # bool("false") is True: the name would be silenced
+            raise ContentError(path, line, f"{item['name']}: not_entity must be true or false")
         if not not_entity and kind not in ENTITY_KINDS:
             raise ContentError(path, line, f"{item['name']}: kind must be one of {', '.join(ENTITY_KINDS)} "
                                            "(or set `not_entity: true`)")
         aliases = item.get("aliases") or []
-        if not isinstance(aliases, list):
-            raise ContentError(path, line, f"{item['name']}: aliases must be a list")
+        if not isinstance(aliases, list) or not all(_is_text(alias) for alias in aliases):
+            raise ContentError(path, line, f"{item['name']}: aliases must be a list of names")
+        for key in ("role", "description"):
+            if item.get(key) is not None and not _is_text(item[key]):
+                raise ContentError(path, line, f"{item['name']}: {key} must be text")
         entities.append(KnownEntity(name=item["name"], kind=None if not_entity else kind,
-                                    aliases=tuple(str(a) for a in aliases), role=item.get("role"),
-                                    description=item.get("description"), not_entity=not_entity))
+                                    aliases=tuple(str(a) for a in aliases), role=_text_or_none(item.get("role")),
+                                    description=_text_or_none(item.get("description")), not_entity=not_entity))
     return tuple(entities)
+
+
+def _is_text(value: object) -> bool:
+    """Text, or a number typed without quotes (read as its text)."""
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 def _topics(path: Path) -> tuple[Topic, ...]:
     topics = []
     for line, item in _read_list(path, "topics"):
         terms = item.get("terms") or []
-        if not isinstance(terms, list) or not terms:
+        if not isinstance(terms, list) or not terms or not all(_is_text(term) for term in terms):
             raise ContentError(path, line, f"{item['name']}: `terms:` must be a non-empty list of words")
+        if item.get("description") is not None and not _is_text(item["description"]):
+            raise ContentError(path, line, f"{item['name']}: description must be text")
         topics.append(Topic(name=item["name"], slug=slugify(item["name"]),
-                            description=str(item.get("description") or ""),
+                            description=_text_or_none(item.get("description")) or "",
                             terms=tuple(str(t).lower() for t in terms)))
     return tuple(topics)

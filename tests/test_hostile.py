@@ -113,6 +113,17 @@ def test_two_raw_files_with_the_same_headline_get_distinct_slugs(tmp_path: Path)
     ("topics.yaml", "topics:\n  - name: Peace\n    terms: []\n",
      "topics.yaml:2: Peace: `terms:` must be a non-empty list of words"),
     ("topics.yaml", "topics:\n  - description: no name\n", "topics.yaml:2: entry 1 of `topics:` needs a `name:`"),
+    # Values of the wrong kind: a quoted "false" was true (the name silenced), a list shown as its repr.
+    ("entities.yaml", "entities:\n  - name: Ines Moreau\n    kind: person\n    not_entity: 'false'\n",
+     "entities.yaml:2: Ines Moreau: not_entity must be true or false"),
+    ("entities.yaml", "entities:\n  - name: Ines Moreau\n    kind: person\n    role: [port, director]\n",
+     "entities.yaml:2: Ines Moreau: role must be text"),
+    ("entities.yaml", "entities:\n  - name: Ines Moreau\n    kind: person\n    aliases: [Moreau, [I. Moreau]]\n",
+     "entities.yaml:2: Ines Moreau: aliases must be a list of names"),
+    ("topics.yaml", "topics:\n  - name: Peace\n    terms: [peace]\n    description: {a: b}\n",
+     "topics.yaml:2: Peace: description must be text"),
+    ("topics.yaml", "topics:\n  - name: Peace\n    terms: [peace, [talks]]\n",
+     "topics.yaml:2: Peace: `terms:` must be a non-empty list of words"),
     # The entries without the list's key, or under a misspelt one: never read as no entries at all.
     ("entities.yaml", "- name: Ines Moreau\n  kind: person\n",
      "entities.yaml:1: expected `entities:` at the top of the file, followed by its list of entries"),
