@@ -13,7 +13,7 @@ from sitegen.errors import ContentError
 from sitegen.model import RawArticle
 from sitegen.slugs import slugify
 from sitegen.storage import atomic_write_text
-from sitegen.yamlio import dump_yaml, load_yaml
+from sitegen.yamlio import dump_yaml, key_line, load_yaml
 
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
@@ -220,7 +220,7 @@ def read_sidecar(path: Path) -> dict[str, object] | None:
     for key in data:
         if key != "published":
             lines = text.split("\n")
-            line = next((n for n, source in enumerate(lines, start=1) if source.startswith(f"{key}:")), 1)
+            line = key_line(lines, str(key))
             raise ContentError(side, line, f"unknown key {key!r}: a sidecar gives only `published:` (edit the "
                                            "other fields in the imported article's front matter)", lines[line - 1])
     return data

@@ -106,6 +106,14 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
                            text.split("\n")[line] if text else "") from None
 
 
+def key_line(lines: list[str], key: str) -> int:
+    """The line number of the top-level `key:` in a YAML file's lines (1 when it is not there)."""
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
 def _hint(problem: str) -> str:
     if "\\t" in problem or "tab" in problem:
         return "; indent with spaces, not tabs"

@@ -28,7 +28,7 @@ from sitegen.model import (
     Quote,
     TopicMatch,
 )
-from sitegen.yamlio import dump_yaml, load_yaml
+from sitegen.yamlio import dump_yaml, key_line, load_yaml
 
 GROUPS = {"person": "people", "organization": "organizations", "place": "places"}
 ORIGINS: tuple[Origin, ...] = ("machine", "editor")
@@ -126,22 +126,15 @@ _CALENDAR_FORMS = {granularity: (form, re.compile(re.sub("[YMD]", r"\\d", form))
 def _entries(data: dict[str, Any], group: str, path: Path, lines: list[str]) -> list[_Entry]:
     items = data.get(group) or []
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        line = _key_line(lines, group)
+        line = key_line(lines, group)
         raise ContentError(path, line, f"`{group}:` must be a list of entries", lines[line - 1])
     return [_Entry(item, path, lines, group, index) for index, item in enumerate(items)]
-
-
-def _key_line(lines: list[str], key: str) -> int:
-    for number, line in enumerate(lines, start=1):
-        if line.startswith(f"{key}:"):
-            return number
-    return 1
 
 
 def _entry_lines(lines: list[str], group: str) -> list[tuple[int, int]]:
     """The first and last line of each entry of the top-level list `group:`, as sitegen writes the file
     and as people usually keep it (`- ` items at one indentation); [] where it is not there."""
-    start = _key_line(lines, group)
+    start = key_line(lines, group)
     if not lines[start - 1].startswith(f"{group}:"):
         return []
     firsts: list[int] = []
@@ -180,16 +173,16 @@ class _Entry:
 
     def fail(self, key: str, message: str) -> ContentError:
         # Found only now: the lines of entries cost a scan of the file, and most files have no error.
-        line, where = 1, ""
+        where = ""
         if self.group:
-            line, where = _key_line(self.lines, self.group), f"entry {self.index + 1} of `{self.group}:`: "
+            line, where = key_line(self.lines, self.group), f"entry {self.index + 1} of `{self.group}:`: "
             spans = _entry_lines(self.lines, self.group)
             if self.index < len(spans):
                 first, last = spans[self.index]
                 line = next((n for n in range(first, last + 1)
                              if re.match(rf"\s*(- )?{re.escape(key)}:", self.lines[n - 1])), first)
         else:
-            line = _key_line(self.lines, key)
+            line = key_line(self.lines, key)
         return ContentError(self.path, line, f"{where}`{key}:` {message}", self.lines[line - 1])
 
     def optional_text(self, key: str) -> str | None:
