@@ -52,7 +52,9 @@ SNIPPET_CHARS = 160
 FOLDER_OF_KIND = {"story": "stories", "article": "articles", "topic": "topics", **KIND_FOLDER}
 SHARD_SIZE = 1000
 DEFAULT_INDEX = "assets/search-index.js"
-SEARCH_CODE = ("search.py", "search_index.py")
+# The code that makes the index files and the code that writes them (storage.py, which sets their permissions):
+# a change to either makes them again.
+SEARCH_CODE = ("search.py", "search_index.py", "storage.py")
 T = TypeVar("T")
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
+from functools import cache
 from pathlib import Path
 
 
@@ -19,7 +21,12 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file readable by its owner alone. Renamed over an editor's annotation file,
+        # that took away the group's and others' read (or write) permission; as a search index linked
+        # into the site, it made search fail on a web server running as another user. So the file gets
+        # the mode of the one it replaces, or that of a file made by `open`.
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), _mode_of(path))
             handle.write(data)
             if durable:
                 handle.flush()
@@ -28,6 +35,29 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def _mode_of(path: Path) -> int:
+    """The permission bits of `path`, or those `open` gives a new file when there is none."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+@cache
+def _umask() -> int:
+    """The process's umask. Reading it means setting it, so it is read once, when a file is first
+    written, and set back at once; Linux shows it in /proc, which is read where it can be."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_if_changed(path: Path, text: str) -> bool:

@@ -6,6 +6,7 @@ import os
 import random
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from sitegen.annotate.run import annotate_site
 from sitegen.config import load_config
 from sitegen.content import load_articles, load_knowledge_base
+from sitegen.storage import atomic_write_text
 
 from .conftest import ROOT, make_site
 
@@ -37,9 +39,9 @@ def _alive_in_group(group: int) -> bool:
     """Whether a process of the killed process's group still runs (dead zombies waiting for init to
     reap them hold no memory and do not count); any that does is killed so it cannot pile up."""
     alive = False
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for status in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = status.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         state, process_group = fields[0], int(fields[2])
@@ -87,3 +89,38 @@ def test_sigkill_leaves_old_or_new_annotation_files(tmp_path: Path, nlp) -> None
             assert text in (old[name], new[name]), f"{name} is partial after SIGKILL"
             outcomes.add("new" if text == new[name] else "old")
     assert outcomes  # at least one trial ran to a verdict on every file
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_rewritten_file_keeps_its_permissions(tmp_path: Path) -> None:
+    """An editor's file replaced by an atomic write keeps the permissions it had (the temporary file it
+    is written through is made for its owner alone)."""
+    path = tmp_path / "story.yaml"
+    for mode in (0o664, 0o640, 0o644, 0o600):
+        path.write_text("old\n")
+        path.chmod(mode)
+        atomic_write_text(path, "new\n")
+        assert (path.read_text(), oct(_mode(path))) == ("new\n", oct(mode))
+
+
+def test_a_new_file_gets_the_permissions_open_gives(tmp_path: Path) -> None:
+    by_open = tmp_path / "by-open.txt"
+    by_open.write_text("x")
+    atomic_write_text(tmp_path / "new.txt", "x")
+    assert oct(_mode(tmp_path / "new.txt")) == oct(_mode(by_open))
+
+
+def test_every_file_of_the_built_site_and_its_content_has_the_permissions_open_gives(built_site: Path) -> None:
+    """The files a build makes (pages, search indexes linked from the cache) and those it writes into
+    content/ (imported articles, annotation files) are readable by whom a file made by `open` is: a web
+    server running as another user must be able to read every file of the site."""
+    by_open = built_site / "by-open.txt"
+    by_open.write_text("x")
+    expected = _mode(by_open)
+    by_open.unlink()
+    files = [p for folder in ("site", "content") for p in sorted((built_site / folder).rglob("*")) if p.is_file()]
+    assert any(p.name.startswith("search-index") for p in files)
+    assert {p.relative_to(built_site).as_posix(): oct(_mode(p)) for p in files if _mode(p) != expected} == {}
