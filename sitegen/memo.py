@@ -18,11 +18,13 @@ import time
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from sitegen.storage import atomic_write_bytes
+from sitegen.storage import atomic_write_with
 
 CODE = Path(__file__).parent
+CHUNK_ENTRIES = 512
+"""Entries pickled and written at a time when a memo is saved (see `_write_entries`)."""
 SETTLED_NS = 2_000_000_000
 """A file last changed longer ago than this (2 s) has its hash kept under its status (see file_hash)."""
 
@@ -73,12 +75,18 @@ class Memo:
 
     def _load(self) -> dict[Any, bytes]:
         assert self.path is not None
+        entries: dict[Any, bytes] = {}
         try:
             with self.path.open("rb") as handle:
-                version, entries = pickle.load(handle)
-        except Exception:  # missing, damaged or from another Python: the results are made again
+                if pickle.load(handle) != self.version:
+                    return {}
+                while (chunk := pickle.load(handle)) is not None:  # as `save` writes them
+                    if not isinstance(chunk, dict):
+                        return {}
+                    entries.update(chunk)
+        except Exception:  # missing, damaged, cut short or from another Python: the results are made again
             return {}
-        return entries if version == self.version and isinstance(entries, dict) else {}
+        return entries
 
     def get(self, key: Any) -> Any:
         """The kept value, or None."""
@@ -120,10 +128,23 @@ class Memo:
             self._objects = {key: objects[key] for key in used}
             changed = True  # the bytes of what was read were let go: nothing to compare with
         if self.path is not None and changed:
-            entries = {key: data if data is not None else pickle.dumps(objects[key], protocol=pickle.HIGHEST_PROTOCOL)
-                       for key, data in used.items()}
-            atomic_write_bytes(self.path, pickle.dumps((self.version, entries), protocol=pickle.HIGHEST_PROTOCOL),
-                               durable=False)
+            atomic_write_with(self.path, lambda handle: _write_entries(handle, self.version, used, objects),
+                              durable=False)
+
+
+def _write_entries(handle: IO[bytes], version: str, used: dict[Any, bytes | None], objects: dict[Any, Any]) -> None:
+    """The memo's file: its version, then its entries (key -> pickled value) a chunk at a time, then None.
+    Pickled whole, a resident memo's entries and then the file's bytes were all in memory at once: at
+    10,000 articles, `sitegen serve` stopping went from 1.09 to 1.30 GB saving its three memos."""
+    pickle.dump(version, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    keys = list(used)
+    for start in range(0, len(keys), CHUNK_ENTRIES):
+        chunk: dict[Any, bytes] = {}
+        for key in keys[start:start + CHUNK_ENTRIES]:
+            data = used[key]  # None: a resident value, pickled now
+            chunk[key] = data if data is not None else pickle.dumps(objects[key], protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(None, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def file_hash(path: Path, memo: Memo | None) -> tuple[bytes, bytes | None]:

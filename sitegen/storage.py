@@ -6,8 +6,10 @@ import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 
 def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
@@ -18,6 +20,12 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
 def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     """Write `data` to `path` through a temporary file in the same folder and a rename (with `durable`,
     on disk before the rename, so that a crash leaves the old file or the new one)."""
+    atomic_write_with(path, lambda handle: handle.write(data), durable)
+
+
+def atomic_write_with(path: Path, write: Callable[[IO[bytes]], object], durable: bool = True) -> None:
+    """As `atomic_write_bytes`, the bytes written by `write(handle)`: a large file written piece by
+    piece, never whole in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -27,7 +35,7 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
         # the mode of the one it replaces, or that of a file made by `open`.
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), _mode_of(path))
-            handle.write(data)
+            write(handle)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -128,3 +128,23 @@ def test_a_settled_file_is_known_by_its_status_and_any_write_makes_it_read_again
     os.utime(article, ns=(stamp, stamp))
     assert file_hash(article, memo) == (hashlib.sha256(b"The council met on Friday.").digest(),
                                         b"The council met on Friday.")
+
+
+def test_a_memo_of_many_chunks_comes_back_whole_and_a_file_cut_short_anywhere_is_empty(tmp_path: Path,
+                                                                                     monkeypatch) -> None:
+    from sitegen import memo as memo_module
+
+    monkeypatch.setattr(memo_module, "CHUNK_ENTRIES", 3)  # the file is written a chunk at a time
+    path = tmp_path / "memo.pickle"
+    values = {n: f"value {n}, “quoted”" for n in range(10)}
+    for resident in (False, True):
+        memo = Memo(path, resident=resident)
+        for key, value in values.items():
+            memo.put(key, value)
+        memo.save()
+        again = Memo(path)
+        assert {key: again.get(key) for key in values} == values
+    data = path.read_bytes()
+    for end in range(len(data)):  # a crash while writing leaves no partial memo to be trusted
+        path.write_bytes(data[:end])
+        assert [Memo(path).get(key) for key in values] == [None] * len(values), end
