@@ -246,3 +246,20 @@ def test_with_a_cache_each_index_is_written_by_the_process_that_built_it(built_s
     indexes = {path: made.read_text(encoding="utf-8") for path, made in files if isinstance(made, Path)}
     assert len(came_back) == len(indexes) == len(plan.parts) and set(came_back) == {None}  # no index text
     assert indexes == {path: made for path, made in search.index_files(plan, workers=2) if path in indexes}
+
+
+def test_index_workers_are_handed_no_document_to_pickle(built_site: Path, monkeypatch) -> None:
+    """Pickling a string that is not all ASCII leaves a UTF-8 copy of it attached to the string (CPython
+    keeps it for the string's life): handed to index workers by pickle, every article body held by the
+    build grew by that much. Forked workers read the documents from their own copy of the process."""
+    import sys
+
+    from sitegen import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    plan = search.plan_index(_digest(built_site))
+    bodies = [d["body"] for part in plan.parts for d in part.documents if not d.get("body", "").isascii()]
+    sizes = [sys.getsizeof(body) for body in bodies]
+    made = dict(search.index_files(plan, workers=2))
+    assert len(bodies) >= 3 and [sys.getsizeof(body) for body in bodies] == sizes
+    assert made == dict(search.index_files(plan, workers=1))
