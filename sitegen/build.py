@@ -123,6 +123,17 @@ class Session:
         if self.record is not None:
             save_record(self.site.cache_dir / "pages.pickle", pack_record(self.record))
 
+    def end(self) -> None:
+        """Save (see `save`) as the session ends, having first let go of what only its next build would
+        use. Pickling the memos' values attaches a UTF-8 copy to each of their strings that is not all
+        ASCII (CPython keeps it with the string): at 10,000 articles, 100 MB more, which fits in the room
+        the digest and the memories of linking and rendering leave."""
+        self.linking, self.rendering, self.search = Linking(), RenderMemory(), SearchMemory()
+        self.shown, self.feeds, self.files = {}, {}, None
+        gc.unfreeze()  # a session's build froze what it kept (see `build`)
+        gc.collect()
+        self.save()
+
     def visible(self, annotations: Annotations) -> Annotations:
         """`visible(annotations)`, the same object as last time for the same annotations."""
         known = self.shown.get(annotations.article)

@@ -212,7 +212,7 @@ class Builds:
         """Save what the session kept for builds in other processes (memos, the page record)."""
         with self._one_at_a_time:
             if self.session is not None:
-                self.session.save()
+                self.session.end()
                 self.session = None
 
 

@@ -316,8 +316,9 @@ def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_pa
     override = root / "templates" / "article.html"
     override.write_text(override.read_text().replace("</h1><hr>", "</h1><hr class=\"rule\">", 1))
     assert len(check("template changed")) >= len(articles) - 1
-    # What the session kept is saved when it ends; a build in another process then carries on from it.
-    session.save()
+    # What the session kept is saved when it ends (having let go of the rest); a build in another process
+    # then carries on from it.
+    session.end()
     assert build(load_config(root)).up_to_date
     articles[3].write_text(articles[3].read_text().replace("\n\n", "\n\nAn update.\n\n", 1))
     assert len(set(_inodes(root / "site").items()) - set(_rebuilt(root).items())) > 0
