@@ -105,10 +105,8 @@ class Session:
     """The page record of the site on disk, as saved."""
     shown: dict[str, tuple[Annotations, Annotations]] = field(default_factory=dict)
     """Article -> (its annotations, what readers see of them), as last time."""
-    feeds: dict[str, tuple[Any, str]] = field(default_factory=dict)
-    """Feed path -> (what it was made from, its text), as last time."""
-    files: dict[str, str] | None = None
-    """The files other than pages and search indexes that the site on disk was finished with."""
+    feeds: dict[str, Any] = field(default_factory=dict)
+    """Feed path -> what it was made from, as last time (its text is in the site on disk)."""
 
     @classmethod
     def start(cls, site: Site) -> Session:
@@ -129,7 +127,7 @@ class Session:
         ASCII (CPython keeps it with the string): at 10,000 articles, 100 MB more, which fits in the room
         the digest and the memories of linking and rendering leave."""
         self.linking, self.rendering, self.search = Linking(), RenderMemory(), SearchMemory()
-        self.shown, self.feeds, self.files = {}, {}, None
+        self.shown, self.feeds = {}, {}
         gc.unfreeze()  # a session's build froze what it kept (see `build`)
         gc.collect()
         self.save()
@@ -347,7 +345,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
 
     def finishing() -> None:
         """The rest of the site (feeds, assets) and the page record's bytes, while a core is free of indexing."""
-        _write_files(site.out, staging, files, lunr_js, session.files if session else None)
+        _write_files(site.out, staging, files, lunr_js)
         if session is None:
             packed.append(pack_record(record))
 
@@ -366,7 +364,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
     if session is None:
         save_record(record_path, packed[0])
     else:  # saved when the session ends: a session stopped short of that leaves no record (every page drawn next time)
-        session.record, session.files = record, files
+        session.record = record
     if old_site is not None:
         _remove_in_background(old_site)  # after the record's write: thousands of unlinks slow the file system
     clock.lap("write")
@@ -442,10 +440,11 @@ def _atom(title: str, feed_id: str, entries: list[tuple[str, str, str, str]]) ->
             f"{items}</feed>\n")
 
 
-def _extras(digest: Digest, site: Site, feeds: dict[str, tuple[Any, str]] | None = None) -> dict[str, str]:
+def _extras(digest: Digest, site: Site, feeds: dict[str, Any] | None = None) -> dict[str, str | Callable[[], str]]:
     """Feeds (the digest's, one per person and per topic), sitemap, .nojekyll, robots.txt; `feeds`: a
-    session's feeds of last time, by path (their inputs and text)."""
-    files = {".nojekyll": "", "robots.txt": "User-agent: *\nAllow: /\n"}
+    session's feeds of last time, by path (what each was made from). A feed made from the same as last
+    time is not made again: its value is the call that would make it (see `_write_files`)."""
+    files: dict[str, str | Callable[[], str]] = {".nojekyll": "", "robots.txt": "User-agent: *\nAllow: /\n"}
     # Feeds live at the site root or one level down; links in them are absolute when base_url is set.
     base = site.base_url.rstrip("/") + "/" if site.base_url else ""
     articles = {a.slug: a for a in digest.articles}
@@ -459,16 +458,16 @@ def _extras(digest: Digest, site: Site, feeds: dict[str, tuple[Any, str]] | None
                  articles[a].outlet or "") for a in slugs]
 
     def feed(path: str, title: str, feed_id: str, slugs: tuple[str, ...]) -> None:
-        # In a session, a feed whose entity and articles are the objects of last time is the text of last
-        # time (5,000 feeds at 10,000 articles: 0.3 s to write out again).
+        # In a session, a feed whose entity and articles are the objects of last time is as the site on
+        # disk has it (5,000 feeds at 10,000 articles: 0.3 s to make again). Only what it was made from
+        # is kept: their texts, kept too, were 52 MB of the server's memory.
         inputs = (title, feed_id, slugs, [articles[a] for a in slugs])
-        known = feeds.get(path) if feeds is not None else None
-        if known is not None and known[0] == inputs:
-            files[path] = known[1]
+        if feeds is not None and feeds.get(path) == inputs:
+            files[path] = lambda: _atom(title, feed_id, article_entries(slugs))
             return
         files[path] = _atom(title, feed_id, article_entries(slugs))
         if feeds is not None:
-            feeds[path] = (inputs, files[path])
+            feeds[path] = inputs
 
     for entity in digest.entities:
         if entity.kind == "person":
@@ -509,22 +508,22 @@ def _staging(out: Path, replaced: Path) -> Path:
     return staging
 
 
-def _write_files(out: Path, staging: Path, files: dict[str, str], lunr_js: Path,
-                 old_files: dict[str, str] | None = None) -> None:
-    """Write the files that are not pages (feeds) and the assets into `staging`. `old_files`: the files
-    the site in `out` was finished with, when known (in a session)."""
+def _write_files(out: Path, staging: Path, files: dict[str, str | Callable[[], str]], lunr_js: Path) -> None:
+    """Write the files that are not pages (feeds) and the assets into `staging`. A file given as the call
+    that makes it is as the site in `out` has it (see `_extras`): linked from there, made if it is not."""
     for relative_path, text in sorted(files.items()):
         # A file the old site has with the same bytes (most of the 5,000 feeds of 10,000 articles, after an
         # edit) is linked from there: written again, they took 0.67 s of the write stage in consecutive
         # edits, while the file system was still busy with the last build's files (0.14 s linked).
+        if callable(text):
+            if _link_from(out / relative_path, staging / relative_path):
+                continue
+            text = text()
         try:
-            unchanged = (old_files.get(relative_path) == text if old_files is not None
-                         else (out / relative_path).read_bytes() == text.encode("utf-8"))
+            unchanged = (out / relative_path).read_bytes() == text.encode("utf-8")
         except OSError:
             unchanged = False  # not in the old site
-        if unchanged:
-            link_or_copy(out / relative_path, staging / relative_path)
-        else:
+        if not (unchanged and _link_from(out / relative_path, staging / relative_path)):
             write_page(staging, relative_path, text)
     assets = staging / "assets"
     assets.mkdir(exist_ok=True)
@@ -532,6 +531,16 @@ def _write_files(out: Path, staging: Path, files: dict[str, str], lunr_js: Path,
         shutil.copyfile(STATIC / name, assets / name)
     shutil.copyfile(lunr_js, assets / "lunr.js")
     (staging / MARKER).write_text("This folder is generated by sitegen; it is replaced on every build.\n")
+
+
+def _link_from(old: Path, new: Path) -> bool:
+    """A file of the old site at `new` in the staging folder, linked (or copied); False when the old site
+    does not have it."""
+    try:
+        link_or_copy(old, new)
+    except OSError:
+        return False
+    return True
 
 
 def _swap(out: Path, staging: Path, replaced: Path) -> Path | None:
