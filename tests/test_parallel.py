@@ -371,3 +371,22 @@ def test_a_forced_build_without_a_temporary_folder_counts_its_search_terms_itsel
     monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
     report = build_module.build(site, force=True)
     assert not report.errors and tree(site.out) == built
+
+
+def test_articles_handed_to_workers_keep_no_utf8_copy_of_their_bodies(tmp_path: Path, nlp, monkeypatch) -> None:
+    """Pickling a string that is not all ASCII leaves a UTF-8 copy of it attached to the string for its
+    life (CPython): handed to annotation workers as they were, articles made every body the build holds
+    that much larger. Each goes as the article without its body, and the body as bytes."""
+    import sys
+
+    from sitegen.annotate import run
+
+    monkeypatch.setattr(run, "CHUNK", 2)
+    site = load_config(make_site(tmp_path))
+    articles, _ = load_articles(site)
+    kb = load_knowledge_base(site)
+    sizes = [sys.getsizeof(article.body) for article in articles]
+    in_workers = run.annotate_many(articles, kb, workers=2)
+    assert not all(article.body.isascii() for article in articles)
+    assert [sys.getsizeof(article.body) for article in articles] == sizes
+    assert in_workers == run.annotate_many(articles, kb, workers=1)
