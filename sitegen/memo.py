@@ -10,6 +10,7 @@ its values change, so nothing in it was made by other code than the code that wo
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import os
@@ -115,7 +116,7 @@ class Memo:
             self._objects[key] = value
             self._used[key] = None
         else:
-            self._used[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            self._used[key] = pickle.dumps(_fresh_strings(value), protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
         """Write the entries this build used, unless they are exactly those already kept, and let go of
@@ -130,6 +131,20 @@ class Memo:
         if self.path is not None and changed:
             atomic_write_with(self.path, lambda handle: _write_entries(handle, self.version, used, objects),
                               durable=False)
+
+
+def _fresh_strings(value: Any) -> Any:
+    """`value` with copies of its strings that are not all ASCII (its own, or its fields' for a model
+    record), to be pickled in its place. Pickling such a str attaches a UTF-8 copy to it for the rest of
+    its life (CPython), and the build goes on with the values it put here: in a build that parsed every
+    article, their bodies and texts held 91 MB more at 10,000 articles."""
+    if isinstance(value, str):
+        return value if value.isascii() else (value + ".")[:-1]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        copies = {f.name: _fresh_strings(text) for f in dataclasses.fields(value)
+                  if f.init and isinstance(text := getattr(value, f.name), str) and not text.isascii()}
+        return dataclasses.replace(value, **copies) if copies else value
+    return value
 
 
 def _write_entries(handle: IO[bytes], version: str, used: dict[Any, bytes | None], objects: dict[Any, Any]) -> None:

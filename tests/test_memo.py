@@ -148,3 +148,24 @@ def test_a_memo_of_many_chunks_comes_back_whole_and_a_file_cut_short_anywhere_is
     for end in range(len(data)):  # a crash while writing leaves no partial memo to be trusted
         path.write_bytes(data[:end])
         assert [Memo(path).get(key) for key in values] == [None] * len(values), end
+
+
+def test_values_put_in_a_memo_keep_their_size_and_come_back_equal(tmp_path: Path) -> None:
+    """Pickling a str that is not all ASCII attaches a UTF-8 copy to it for its life (CPython): the
+    strings a build put in a memo, and went on using, were that much larger."""
+    import datetime as dt
+    import sys
+
+    from sitegen.model import Article
+
+    article = Article(slug="a", path=tmp_path / "a.md", title="Kyiv’s “plan”", published=dt.date(2024, 3, 7),
+                      body="The mayor said: “We will build.” " * 50, body_line=5)
+    text = "Kyiv’s “plan”. The mayor said: “We will build.” " * 50
+    sizes = [sys.getsizeof(article.body), sys.getsizeof(article.title), sys.getsizeof(text)]
+    memo = Memo(tmp_path / "memo.pickle")
+    memo.put("article", article)
+    memo.put("text", text)
+    memo.save()
+    assert [sys.getsizeof(article.body), sys.getsizeof(article.title), sys.getsizeof(text)] == sizes
+    again = Memo(tmp_path / "memo.pickle")
+    assert again.get("article") == article and again.get("text") == text
