@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -34,7 +35,7 @@ def atomic_write_with(path: Path, write: Callable[[IO[bytes]], object], durable:
         # into the site, it made search fail on a web server running as another user. So the file gets
         # the mode of the one it replaces, or that of a file made by `open`.
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), _mode_of(path))
+            _set_mode(handle.fileno(), _mode_of(path))
             write(handle)
             if durable:
                 handle.flush()
@@ -43,6 +44,14 @@ def atomic_write_with(path: Path, write: Callable[[IO[bytes]], object], durable:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def _set_mode(fd: int, mode: int) -> None:
+    """Give the open file `mode` where the system and file system allow (os.fchmod is missing on Windows
+    before Python 3.13, and some mounted file systems refuse it): the file is written either way."""
+    if hasattr(os, "fchmod"):
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, mode)
 
 
 def _mode_of(path: Path) -> int:

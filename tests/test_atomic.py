@@ -124,3 +124,12 @@ def test_every_file_of_the_built_site_and_its_content_has_the_permissions_open_g
     files = [p for folder in ("site", "content") for p in sorted((built_site / folder).rglob("*")) if p.is_file()]
     assert any(p.name.startswith("search-index") for p in files)
     assert {p.relative_to(built_site).as_posix(): oct(_mode(p)) for p in files if _mode(p) != expected} == {}
+
+
+def test_a_file_system_that_refuses_permissions_still_gets_the_file(tmp_path: Path, monkeypatch) -> None:
+    def refuse(fd: int, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchmod", refuse)
+    atomic_write_text(tmp_path / "story.yaml", "new\n")
+    assert (tmp_path / "story.yaml").read_text() == "new\n"
