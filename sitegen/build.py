@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from sitegen.annotate.run import CHUNK, AnnotateReport, annotate_site, probably_stale, warm_pool
+from sitegen.annotate.run import CHUNK, AnnotateReport, KeptAnnotator, annotate_site, probably_stale, warm_pool
 from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
@@ -219,15 +219,16 @@ def _up_to_date(site: Site, fingerprint: str) -> bool:
         return False
 
 
-def build(site: Site, *, force: bool = False, keep_model: bool = False, session: Session | None = None) -> BuildReport:
+def build(site: Site, *, force: bool = False, session: Session | None = None,
+          annotator: KeptAnnotator | None = None) -> BuildReport:
     """Build `site/` from `content/`; bad articles are reported and left out, the rest still build.
 
     When no input changed since the last build (names, sizes and times of every file under content/,
     templates/, the config and sitegen itself), the site on disk is already the result: nothing is done.
     Articles are annotated in worker processes, so that the language model (a quarter of a gigabyte)
-    never joins the build's own memory, which holds the whole digest; with `keep_model` (`sitegen
-    serve`, which builds again after every edit) a few articles are annotated here and the model stays
-    loaded for the next build. A `session` (for this site) keeps what the next build can reuse.
+    never joins the build's own memory, which holds the whole digest; an `annotator` (kept by `sitegen
+    serve`, which builds again after every edit) annotates a few articles with its model loaded already.
+    A `session` (for this site) keeps what the next build can reuse.
     """
     report = BuildReport()
     lunr_js = find_lunr(site)
@@ -240,7 +241,7 @@ def build(site: Site, *, force: bool = False, keep_model: bool = False, session:
         return report
     try:
         with contextlib.ExitStack() as ahead:
-            _build(site, report, lunr_js, force, keep_model or session is not None, fingerprint, session, ahead)
+            _build(site, report, lunr_js, force, fingerprint, session, annotator, ahead)
     finally:
         # What the build kept can go. In a session it stays frozen: it is kept for the next build, and
         # the garbage collector need not walk it again and again.
@@ -249,15 +250,17 @@ def build(site: Site, *, force: bool = False, keep_model: bool = False, session:
     return report
 
 
-def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_model: bool, inputs: str,
-           session: Session | None, ahead: contextlib.ExitStack) -> None:
+def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: str, session: Session | None,
+           annotator: KeptAnnotator | None, ahead: contextlib.ExitStack) -> None:
     """The build itself; `inputs` is the input fingerprint taken before anything was read; work done
     ahead for a later stage ends with `ahead`."""
     clock = _Clock(report.timings)
     # An edited or new article is annotated by a worker process that spends 1-1.5 s loading the language
     # model before it can start: started now, it does that while the articles are loaded and checked
-    # (at 10,000 articles, 0.8 s). A wrong guess costs a core a second of work nobody waits for.
-    stale = 0 if keep_model else probably_stale(site.articles_dir, site.annotations_dir, since=_last_built(site))
+    # (at 10,000 articles, 0.8 s). A wrong guess costs a core a second of work nobody waits for. (A kept
+    # annotator has the model loaded already.)
+    stale = 0 if annotator is not None else probably_stale(site.articles_dir, site.annotations_dir,
+                                                           since=_last_built(site))
     annotation_workers = max(2, os.cpu_count() or 1)
     early = warm_pool(min(annotation_workers, math.ceil(stale / CHUNK))) if stale else None
     search_cache = site.cache_dir / "search"
@@ -282,8 +285,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, keep_mod
             texts.save()
         try:
             report.annotated = annotate_site(articles, kb, site.annotations_dir, memo=parsed_annotations,
-                                             workers=None if keep_model else annotation_workers,
-                                             executor=early)
+                                             workers=annotation_workers, executor=early, kept=annotator)
         finally:
             if early is not None:  # a worker still warming up for nothing ends when it is done
                 early.shutdown(wait=False, cancel_futures=True)

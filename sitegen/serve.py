@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from sitegen.annotate.run import KeptAnnotator
 from sitegen.build import BuildSummary, Session, build
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import SitegenError
@@ -177,13 +178,14 @@ def ask_server(holder: Holder, force: bool = False) -> Outcome | None:
 
 class Builds:
     """Rebuilds in this process, one session kept from each to the next (sitegen.build.Session): an
-    edited article is linked, checked and drawn again for what it changed, with the language model
-    loaded here already. At 10,000 articles an edit took 9-10 s as a build of its own (in a process
-    forked for it), and 2.4-2.6 s from saving the file in the session. Builds asked for by the watcher
-    and by `sitegen build` commands run one at a time."""
+    edited article is linked, checked and drawn again for what it changed, and annotated by the
+    `annotator`'s worker, which has the language model loaded already. At 10,000 articles an edit took
+    9-10 s as a build of its own (in a process forked for it), and 2.4-2.6 s from saving the file in the
+    session. Builds asked for by the watcher and by `sitegen build` commands run one at a time."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, annotator: KeptAnnotator | None = None) -> None:
         self.root = root
+        self.annotator = annotator
         self.session: Session | None = None
         self._one_at_a_time = threading.RLock()  # a build closes the session when the config changed
 
@@ -194,7 +196,7 @@ class Builds:
                 if self.session is None or self.session.site != site:  # a new config starts afresh
                     self.close()
                     self.session = Session.start(site)
-                report = build(site, force=force, session=self.session)
+                report = build(site, force=force, session=self.session, annotator=self.annotator)
             except SitegenError as exc:
                 self._drop()
                 return Outcome(error=str(exc))
@@ -245,18 +247,6 @@ def logged_build(root: Path, state: State, log: Callable[[str], None], builds: B
     return outcome
 
 
-def load_model(log: Callable[[str], None]) -> None:
-    """Load the language model (and the place names and date tables the annotator uses) into this
-    process once, so that each rebuild annotates an edited article at once."""
-    from sitegen.annotate.run import warm_up
-
-    log("loading the language model, for quick rebuilds")
-    warm_up()
-    # The model's objects stay for good: frozen, the garbage collector no longer walks them (86,000 objects,
-    # 0.03 s in each of the four collections of a build).
-    gc.freeze()
-
-
 def watch(root: Path, site: Site, state: State, stop: threading.Event, log: Callable[[str], None],
           builds: Builds | None = None) -> None:
     """Rebuild whenever a file under content/, templates/ or the config changes."""
@@ -289,8 +279,9 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    with claim(site.cache_dir, Holder(os.getpid(), "serve"), log, _already_served) as lock:
-        builds = Builds(root)
+    with claim(site.cache_dir, Holder(os.getpid(), "serve"), log, _already_served) as lock, \
+            contextlib.closing(KeptAnnotator()) as annotator:
+        builds = Builds(root, annotator)
         token = secrets.token_urlsafe(32)
         desk = Desk(token, lambda force: logged_build(root, state, log, builds, force, "`sitegen build`"))
         # The port is taken before the first build, so that a busy one is said at once, not a build later.
@@ -311,10 +302,14 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool 
 
 def _serve(server: http.server.HTTPServer, site: Site, builds: Builds, state: State, log: Callable[[str], None],
            watching: bool) -> None:
+    if builds.annotator is not None:
+        # Loaded beside the first build, so that the first edit does not wait for it; started from this
+        # thread, which lives as long as the server: a worker is stopped when the thread that started it
+        # ends (Linux's parent-death signal, see sitegen.workers.init_worker).
+        builds.annotator.warm_up()
+        log("loading the language model in a worker of its own, for quick rebuilds")
     if not rebuild(builds.root, state, log, builds):
         raise SitegenError("the first build failed; fix the errors above and run `sitegen serve` again")
-    if watching:
-        load_model(log)
     stop = threading.Event()
     watcher: threading.Thread | None = None
     if watching:

@@ -4,6 +4,7 @@ work done in the background of a build."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -50,22 +51,50 @@ def test_processes_and_dask_give_the_same_bytes_as_one_process(tmp_path: Path, n
         assert written == local
 
 
-def test_a_build_annotates_in_workers_unless_it_keeps_the_model(tmp_path: Path, nlp) -> None:
+def _model_asked() -> tuple[int, int]:
+    """How often this process asked for the language model, and loaded it."""
     from sitegen.annotate import load_pipeline
+
+    info = load_pipeline.cache_info()
+    return info.hits + info.misses, info.misses
+
+
+def test_a_build_annotates_in_workers_and_a_kept_annotator_keeps_its_model(tmp_path: Path, nlp) -> None:
+    from sitegen.annotate.run import KeptAnnotator
     from sitegen.build import build
 
     root = make_site(tmp_path, with_seeds=False)
     article = root / "content" / "articles" / "port.md"
     article.write_text("---\ntitle: Port reopens\npublished: 2024-03-07\n---\n\n"
                        "Port director Ines Moreau said on Friday: \"We are open again.\"\n")
-    used_here = load_pipeline.cache_info().hits + load_pipeline.cache_info().misses
+    used_here = _model_asked()
     report = build(load_config(root))
     assert report.annotated and report.annotated.written == ["port"]
-    assert load_pipeline.cache_info().hits + load_pipeline.cache_info().misses == used_here  # in a worker
-    article.write_text(article.read_text().replace("Friday", "Monday"))
-    report = build(load_config(root), keep_model=True)  # as `sitegen serve` builds
-    assert report.annotated and report.annotated.written == ["port"]
-    assert load_pipeline.cache_info().hits + load_pipeline.cache_info().misses > used_here  # here
+    assert _model_asked() == used_here  # in a worker
+    annotator = KeptAnnotator()  # as `sitegen serve` builds
+    try:
+        annotator.warm_up()
+        worker = annotator.executor().submit(os.getpid).result()
+        assert worker != os.getpid()
+        asked_before = annotator.executor().submit(_model_asked).result()[0]
+        for day in ("Monday", "Tuesday"):
+            article.write_text(re.sub(r"on \w+day", f"on {day}", article.read_text()))
+            report = build(load_config(root), annotator=annotator)
+            assert report.annotated and report.annotated.written == ["port"]
+            assert day in (root / "content" / "annotations" / "port.yaml").read_text()
+            assert _model_asked() == used_here  # not here
+            # ... but in the kept worker, the same process each time, with the model loaded once
+            assert annotator.executor().submit(os.getpid).result() == worker
+            asked, loaded = annotator.executor().submit(_model_asked).result()
+            assert asked > asked_before and loaded == 1
+            asked_before = asked
+        os.kill(worker, signal.SIGKILL)  # killed (out of memory, say): the next edit has a new worker
+        article.write_text(re.sub(r"on \w+day", "on Sunday", article.read_text()))
+        report = build(load_config(root), annotator=annotator)
+        assert report.annotated and report.annotated.written == ["port"] and not report.errors
+        assert annotator.executor().submit(os.getpid).result() not in (worker, os.getpid())
+    finally:
+        annotator.close()
 
 
 def test_articles_newer_than_their_annotations_look_stale_at_a_glance(tmp_path: Path) -> None:

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 import sitegen.serve as serve_module
+from sitegen.annotate.run import KeptAnnotator
 from sitegen.cli import parser
 from sitegen.config import load_config
-from sitegen.serve import VERSION_PATH, State, load_model, make_server, rebuild, watch
+from sitegen.serve import VERSION_PATH, Builds, State, make_server, rebuild, watch
 
 from .conftest import SUBPROCESS_ENV as ENV
 from .conftest import make_site
@@ -51,8 +52,10 @@ def test_serves_the_site_only_and_rebuilds_on_change(tmp_path: Path, nlp) -> Non
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
     logged: list[str] = []
-    load_model(logged.append)  # as `sitegen serve` does: rebuilds annotate in this process, with the model loaded
-    threading.Thread(target=watch, args=(root, site, state, stop, logged.append), daemon=True).start()
+    annotator = KeptAnnotator()  # as `sitegen serve` does: rebuilds annotate in its worker, with the model loaded
+    annotator.warm_up()
+    builds = Builds(root, annotator)
+    threading.Thread(target=watch, args=(root, site, state, stop, logged.append, builds), daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         status, body = get(base + "/articles/one.html")
@@ -67,10 +70,18 @@ def test_serves_the_site_only_and_rebuilds_on_change(tmp_path: Path, nlp) -> Non
             time.sleep(0.2)
         assert b"Second title" in get(base + "/articles/one.html")[1]
         assert any(re.fullmatch(r"rebuilt \d+ pages in \d+\.\d s", line) for line in logged), logged
+        annotations = root / "content" / "annotations" / "one.yaml"
+        article.write_text(article.read_text().replace("spoke.", "spoke on Friday."))  # annotated again
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "dates: []" in annotations.read_text():
+            time.sleep(0.2)
+        assert "granularity: day" in annotations.read_text()  # the date found by the kept worker
     finally:
         stop.set()
         server.shutdown()
         server.server_close()
+        builds.close()
+        annotator.close()
 
 
 @pytest.mark.parametrize("path", ["/../secret.txt", "/%2e%2e/%2e%2e/secret.txt"])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing as mp
 import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
@@ -116,9 +118,10 @@ def _stored(path: Path, memo: Memo | None) -> _Stored:
 
 def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: Path, *,
                   force: bool = False, memo: Memo | None = None, workers: int | None = None,
-                  executor: Executor | None = None) -> AnnotateReport:
+                  executor: Executor | None = None, kept: KeptAnnotator | None = None) -> AnnotateReport:
     """Annotate every article that is new or changed (all of them with `force`); `memo` keeps the parsed
-    annotation files between builds.
+    annotation files between builds. `kept`: the worker of a process that builds again and again, which
+    annotates a few articles (one chunk); more are shared among `workers` new ones, or `executor`'s.
 
     Which articles are stale is decided first; while they are annotated (elsewhere: on worker
     processes, which spend seconds loading the language model), the annotations of the others are read.
@@ -152,6 +155,8 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
     if not todo:
         read_fresh()
         return report
+    if kept is not None and len(todo) <= CHUNK:
+        executor = kept.executor()
     machine = annotate_many([article for article, _ in todo], kb, workers=workers, executor=executor,
                             meanwhile=read_fresh)
     for (article, stored), made in zip(todo, machine, strict=True):
@@ -212,6 +217,42 @@ def warm_up() -> None:
     load_pipeline()
     place_names()
     find_dates("The deal was signed on 7 March 2024.", dt.date(2024, 3, 8))
+
+
+class KeptAnnotator:
+    """One annotation worker that a process building again and again (`sitegen serve`) keeps, with the
+    language model loaded: an edited article is annotated at once, while the build reads the other
+    annotations, and the model (with place names and date tables, 100 MB more of a process at its peak)
+    stays out of the server's own memory, which holds the whole digest. The worker is a fresh
+    interpreter (spawned, not forked): forked from a server, it would start with the server's gigabyte
+    mapped, and a process with threads is no safe thing to fork."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        """The worker's pool, once the worker is ready (done with the model, if it was loading it); a new
+        one when the worker has died (its first article waits for the model)."""
+        if self._pool is not None:
+            try:  # a pool whose worker died refuses the task, or fails it as soon as it notices
+                self._pool.submit(int).result()
+            except BrokenProcessPool:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
+                                             initializer=init_worker)
+        return self._pool
+
+    def warm_up(self) -> None:
+        """Start the worker loading the model, and return: it loads while the caller goes on."""
+        self.executor().submit(warm_up)
+
+    def close(self) -> None:
+        """Stop the worker (what it was doing is dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
 
 def annotate_chunk(articles: list[Article], kb: KnowledgeBase) -> list[Annotations]:
