@@ -264,6 +264,9 @@ def watch(root: Path, site: Site, state: State, stop: threading.Event, log: Call
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    # Once: a SIGTERM sent again while the server stops (an impatient `kill`) would cut short the saving of
+    # its session, and print tracebacks from wherever it landed. SIGKILL still stops it at once.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
