@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from sitegen.annotate.run import CHUNK, AnnotateReport, KeptAnnotator, annotate_site, probably_stale, warm_pool
+from sitegen.annotate.run import (
+    CHUNK,
+    AnnotateReport,
+    KeptAnnotator,
+    annotate_site,
+    annotation_path,
+    probably_stale,
+    warm_pool,
+)
 from sitegen.annotate.store import visible
 from sitegen.content import load_articles, load_knowledge_base
 from sitegen.errors import ContentError, SitegenError
@@ -166,17 +174,34 @@ def find_lunr(site: Site) -> Path:
                        "in package.json), or `make site`, which does it for you")
 
 
-def input_fingerprint(site: Site, lunr_js: Path) -> str:
-    """A hash of every input's name, size and modification time: equal means nothing to do."""
+def input_fingerprint(site: Site, lunr_js: Path, entries: list[str] | None = None) -> str:
+    """A hash of every input's name, size and modification time (`entries`, when taken already): equal
+    means nothing to do."""
+    entries = input_entries(site, lunr_js) if entries is None else entries
+    return hashlib.sha256("\n".join([*entries, repr(site)]).encode()).hexdigest()
+
+
+def input_entries(site: Site, lunr_js: Path) -> list[str]:
+    """"path, size, time" of every input file, in order: under content/, templates/ and sitegen's code,
+    the config and lunr.js."""
     entries: list[str] = []
     for folder in (site.root / site.content_dir, site.root / site.templates_dir, Path(__file__).parent):
-        entries += sorted(_file_stats(str(folder)))
+        entries += _file_stats(str(folder))
     for path in (site.root / "sitegen.yaml", lunr_js):
         if path.exists():
             stat = path.stat()
             entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    entries.append(repr(site))
-    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+    return sorted(entries)
+
+
+def _with_written(before: list[str], now: list[str], written: set[str]) -> list[str]:
+    """The inputs as a build that wrote the files `written` (paths) leaves them: those as they are `now`,
+    every other one as it was `before` the build read anything. A file someone saved meanwhile keeps its
+    old entry, so the next build is not taken for up to date: this one may not have read the save."""
+    path_of = {entry: entry.split("\0", 1)[0] for entry in (*before, *now)}
+    merged = [entry for entry in before if path_of[entry] not in written]
+    merged += [entry for entry in now if path_of[entry] in written]
+    return sorted(merged)
 
 
 def _file_stats(folder: str) -> Iterator[str]:
@@ -233,7 +258,8 @@ def build(site: Site, *, force: bool = False, session: Session | None = None,
     report = BuildReport()
     lunr_js = find_lunr(site)
     _check_output_folder(site.out)
-    fingerprint = input_fingerprint(site, lunr_js)
+    inputs = input_entries(site, lunr_js)
+    fingerprint = input_fingerprint(site, lunr_js, inputs)
     # A session's first build runs even when nothing changed: it learns what the next ones reuse (else the
     # first edit under `sitegen serve` would link and check everything: 10.2 s against 2.5 s at 10,000).
     if not force and (session is None or session.record is not None) and _up_to_date(site, fingerprint):
@@ -241,7 +267,7 @@ def build(site: Site, *, force: bool = False, session: Session | None = None,
         return report
     try:
         with contextlib.ExitStack() as ahead:
-            _build(site, report, lunr_js, force, fingerprint, session, annotator, ahead)
+            _build(site, report, lunr_js, force, inputs, session, annotator, ahead)
     finally:
         # What the build kept can go. In a session it stays frozen: it is kept for the next build, and
         # the garbage collector need not walk it again and again.
@@ -250,10 +276,10 @@ def build(site: Site, *, force: bool = False, session: Session | None = None,
     return report
 
 
-def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: str, session: Session | None,
-           annotator: KeptAnnotator | None, ahead: contextlib.ExitStack) -> None:
-    """The build itself; `inputs` is the input fingerprint taken before anything was read; work done
-    ahead for a later stage ends with `ahead`."""
+def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: list[str],
+           session: Session | None, annotator: KeptAnnotator | None, ahead: contextlib.ExitStack) -> None:
+    """The build itself; `inputs` are the input entries taken before anything was read; work done ahead
+    for a later stage ends with `ahead`."""
     clock = _Clock(report.timings)
     # An edited or new article is annotated by a worker process that spends 1-1.5 s loading the language
     # model before it can start: started now, it does that while the articles are loaded and checked
@@ -373,11 +399,12 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
     report.pages = len(record)
     if not report.errors and not report.warnings:  # otherwise redone next time, so they are shown again
         site.cache_dir.mkdir(parents=True, exist_ok=True)
-        # Taken again when annotation wrote annotation files; otherwise the one taken before anything was
-        # read describes what this build used (a file changed meanwhile makes the next build run).
+        # The annotation files this build wrote are taken as they are now; every other input as it was
+        # before anything was read (a file changed meanwhile makes the next build run).
         if report.annotated is not None and report.annotated.written:
-            inputs = input_fingerprint(site, lunr_js)
-        _manifest(site).write_text(json.dumps({"inputs": inputs}))
+            inputs = _with_written(inputs, input_entries(site, lunr_js), {
+                str(annotation_path(site.annotations_dir, slug)) for slug in report.annotated.written})
+        _manifest(site).write_text(json.dumps({"inputs": input_fingerprint(site, lunr_js, inputs)}))
 
 
 def _counting(ahead: contextlib.ExitStack, site: Site) -> tuple[Path, Callable[[], None]] | None:

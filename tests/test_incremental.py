@@ -353,3 +353,34 @@ def test_a_headline_edited_reaches_every_page_listing_the_article(tmp_path: Path
     build(load_config(root))
     assert "Harbour opens again" in person.read_text() and "Harbour reopens" not in person.read_text()
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+@pytest.mark.parametrize("in_session", [False, True])
+def test_a_file_saved_while_a_build_runs_is_built_by_the_next(tmp_path: Path, nlp, monkeypatch,
+                                                             in_session: bool) -> None:
+    """An editor saves one article while the build for another one runs (and writes its annotations):
+    that build did not read the save, so the next one is not "up to date"."""
+    import sitegen.build as build_module
+
+    root = make_site(tmp_path, with_seeds=False)
+    articles = root / "content" / "articles"
+    for slug, title in (("port", "Port reopens"), ("dam", "Dam repaired")):
+        (articles / f"{slug}.md").write_text(f"---\ntitle: {title}\npublished: 2024-03-07\n---\n\n"
+                                             "Port director Ines Moreau said on Friday: \"We are open.\"\n")
+    site = load_config(root)
+    session = Session.start(site) if in_session else None
+    assert not build(site, session=session).errors
+    (articles / "port.md").write_text((articles / "port.md").read_text().replace("Friday", "Monday"))
+    render_site = build_module.render_site
+
+    def saved_meanwhile(*args, **kwargs):  # the other article saved while this build draws its pages
+        (articles / "dam.md").write_text((articles / "dam.md").read_text().replace("Dam repaired", "Dam rebuilt"))
+        return render_site(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "render_site", saved_meanwhile)
+    report = build(site, session=session)
+    assert report.annotated and report.annotated.written == ["port"]  # it wrote an annotation file
+    monkeypatch.setattr(build_module, "render_site", render_site)
+    report = build(site, session=session)
+    assert not report.up_to_date
+    assert "Dam rebuilt" in (root / "site" / "articles" / "dam.html").read_text()
