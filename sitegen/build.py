@@ -194,13 +194,20 @@ def input_entries(site: Site, lunr_js: Path) -> list[str]:
     return sorted(entries)
 
 
-def _with_written(before: list[str], now: list[str], written: set[str]) -> list[str]:
-    """The inputs as a build that wrote the files `written` (paths) leaves them: those as they are `now`,
-    every other one as it was `before` the build read anything. A file someone saved meanwhile keeps its
-    old entry, so the next build is not taken for up to date: this one may not have read the save."""
-    path_of = {entry: entry.split("\0", 1)[0] for entry in (*before, *now)}
-    merged = [entry for entry in before if path_of[entry] not in written]
-    merged += [entry for entry in now if path_of[entry] in written]
+def _with_written(before: list[str], site: Site, slugs: list[str]) -> list[str]:
+    """The inputs as a build that wrote the annotation files of `slugs` leaves them: those as they are
+    now, every other one as it was `before` the build read anything. A file someone saved meanwhile
+    keeps its old entry, so the next build is not taken for up to date: this one may not have read the
+    save. (The written files are looked at on their own: walking every input again took 0.24 s of an
+    edit at 10,000 articles.)"""
+    written = {str(annotation_path(site.annotations_dir, slug)) for slug in slugs}
+    merged = [entry for entry in before if entry.split("\0", 1)[0] not in written]
+    # As the walk sees them: not at all in a linked folder, which it does not enter.
+    if not site.annotations_dir.is_symlink():
+        for path in written:
+            with contextlib.suppress(OSError):
+                stat = os.stat(path)
+                merged.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
     return sorted(merged)
 
 
@@ -402,8 +409,7 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
         # The annotation files this build wrote are taken as they are now; every other input as it was
         # before anything was read (a file changed meanwhile makes the next build run).
         if report.annotated is not None and report.annotated.written:
-            inputs = _with_written(inputs, input_entries(site, lunr_js), {
-                str(annotation_path(site.annotations_dir, slug)) for slug in report.annotated.written})
+            inputs = _with_written(inputs, site, report.annotated.written)
         _manifest(site).write_text(json.dumps({"inputs": input_fingerprint(site, lunr_js, inputs)}))
 
 

@@ -384,3 +384,21 @@ def test_a_file_saved_while_a_build_runs_is_built_by_the_next(tmp_path: Path, nl
     report = build(site, session=session)
     assert not report.up_to_date
     assert "Dam rebuilt" in (root / "site" / "articles" / "dam.html").read_text()
+
+
+def test_annotations_in_a_linked_folder_leave_the_site_up_to_date_after_they_are_written(tmp_path: Path,
+                                                                                          nlp) -> None:
+    """The input walk does not enter a linked folder; what a build records of the annotation files it
+    wrote there agrees with it (else every build would run again)."""
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root", with_seeds=False)
+    elsewhere = tmp_path / "annotations-elsewhere"
+    elsewhere.mkdir()
+    (root / "content" / "annotations").symlink_to(elsewhere, target_is_directory=True)
+    (root / "content" / "articles" / "port.md").write_text(
+        "---\ntitle: Port reopens\npublished: 2024-03-07\n---\n\nPort director Ines Moreau said on Friday: "
+        "\"We are open again.\"\n")
+    site = load_config(root)
+    first = build(site)
+    assert first.annotated and first.annotated.written == ["port"] and (elsewhere / "port.yaml").exists()
+    assert build(site).up_to_date
