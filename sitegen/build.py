@@ -181,6 +181,11 @@ def input_fingerprint(site: Site, lunr_js: Path, entries: list[str] | None = Non
     return hashlib.sha256("\n".join([*entries, repr(site)]).encode()).hexdigest()
 
 
+def _entry(path: str | Path, status: os.stat_result) -> str:
+    """One input's entry: its path, size and modification time."""
+    return f"{path}\0{status.st_size}\0{status.st_mtime_ns}"
+
+
 def input_entries(site: Site, lunr_js: Path) -> list[str]:
     """"path, size, time" of every input file, in order: under content/, templates/ and sitegen's code,
     the config and lunr.js."""
@@ -189,8 +194,7 @@ def input_entries(site: Site, lunr_js: Path) -> list[str]:
         entries += _file_stats(str(folder))
     for path in (site.root / "sitegen.yaml", lunr_js):
         if path.exists():
-            stat = path.stat()
-            entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+            entries.append(_entry(path, path.stat()))
     return sorted(entries)
 
 
@@ -206,8 +210,7 @@ def _with_written(before: list[str], site: Site, slugs: list[str]) -> list[str]:
     if not site.annotations_dir.is_symlink():
         for path in written:
             with contextlib.suppress(OSError):
-                stat = os.stat(path)
-                merged.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+                merged.append(_entry(path, os.stat(path)))
     return sorted(merged)
 
 
@@ -224,8 +227,7 @@ def _file_stats(folder: str) -> Iterator[str]:
             if entry.name != "__pycache__":
                 yield from _file_stats(entry.path)
         elif entry.is_file():
-            stat = entry.stat()
-            yield f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}"
+            yield _entry(entry.path, entry.stat())
 
 
 def _manifest(site: Site) -> Path:
@@ -576,17 +578,12 @@ def _write_files(out: Path, staging: Path, files: dict[str, str | Callable[[], s
 
 
 def _link_from(old: str, new: str) -> bool:
-    """A file of the old site at `new` in the staging folder (whose folder exists), linked, or copied
-    where it cannot be (another file system); False when the old site does not have it."""
+    """A file of the old site at `new` in the staging folder (whose folder exists), linked (or copied);
+    False when the old site does not have it."""
     try:
-        os.link(old, new)
-    except FileNotFoundError:
-        return False
+        link_or_copy(old, new, make_folder=False)
     except OSError:
-        try:
-            shutil.copyfile(old, new)
-        except OSError:
-            return False
+        return False
     return True
 
 

@@ -411,22 +411,23 @@ def _link_if_same(old: str, new: str, html: str) -> bool:
     return True
 
 
-def _link(old: Path, new: Path, *, make_folder: bool = True) -> bool:
+def _link(old: str | Path, new: str | Path, *, make_folder: bool = True) -> bool:
     """The previous build's file in the new site, without copying its bytes (new files never overwrite
     a linked one: every build writes into a fresh folder)."""
     try:
         if make_folder:
-            new.parent.mkdir(parents=True, exist_ok=True)
+            Path(new).parent.mkdir(parents=True, exist_ok=True)
         os.link(old, new)
     except OSError:
         return False
     return True
 
 
-def link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: str | Path, target: str | Path, *, make_folder: bool = True) -> None:
     """`source` (a file nobody changes in place: a new version is a new file) at `target` in a fresh
-    staging folder: linked, or copied where links are not possible (another file system)."""
-    if not _link(source, target):
+    staging folder: linked, or copied where links are not possible (another file system). `make_folder`
+    False when the caller has made the target's folder."""
+    if not _link(source, target, make_folder=make_folder):
         shutil.copyfile(source, target)
 
 
