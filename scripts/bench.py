@@ -65,17 +65,7 @@ def run(args: list[str], cwd: Path) -> tuple[float, int, str]:
         text = output.read()
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(args)} failed:\n{text}")
-    settle(cwd)
     return seconds, usage.ru_maxrss // 1024, text
-
-
-def settle(root: Path, limit: float = 120) -> None:
-    """Wait until the site a build replaced is deleted (sitegen does that in the background, after the
-    command returns), so that no measurement shares the disk with the one before it."""
-    replaced = root / ".sitegen-cache" / "replaced"
-    deadline = time.monotonic() + limit
-    while replaced.is_dir() and any(replaced.iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def sitegen(*words: str) -> list[str]:
@@ -212,7 +202,6 @@ def serve_edits(root: Path, article: Path,
         wait_for("rebuilt ")
         seconds = time.perf_counter() - started
         time.sleep(2.5)  # a file is trusted by its status once it is 2 s old (sitegen.memo.file_hash)
-        settle(root)  # the site it replaced is deleted, as before every other measurement
         return seconds
 
     annotation = root / "content" / "annotations" / f"{article.stem}.yaml"
@@ -221,7 +210,6 @@ def serve_edits(root: Path, article: Path,
     try:
         wait_for("serving ")
         time.sleep(1)  # the watcher starts after the server
-        settle(root)  # the site the server's first build replaced is deleted
         seconds = [timed(lambda n=n: article.write_text(original.replace(
             "\n\n", f"\n\nNothing new was said (edit {n}).\n\n", 1))) for n in range(edits)]
         named = timed(lambda: article.write_text(original.replace(

@@ -280,20 +280,23 @@ def test_a_failed_build_leaves_the_previous_site(tmp_path: Path, nlp) -> None:
     assert (root / "site" / "index.html").read_text() == before
 
 
-def test_the_replaced_site_is_removed_and_nothing_is_left_beside_the_new_one(tmp_path: Path, nlp) -> None:
+def test_a_replaced_site_left_by_an_earlier_version_is_removed_and_nothing_is_left_beside_the_site(
+        tmp_path: Path, nlp) -> None:
     root = make_site(tmp_path, with_seeds=False)
     (root / "content" / "articles" / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-03-07\n---\n\n{LEDE}\n")
     assert main(["--root", str(root), "build"]) == 0
     leftover = root / ".sitegen-cache" / "replaced" / "site-1"  # as if a removal had been cut short
     leftover.mkdir(parents=True)
     (leftover / "index.html").write_text("old")
+    inode = (root / "site").stat().st_ino
     (root / "content" / "articles" / "good.md").write_text(
         f"---\ntitle: Better\npublished: 2024-03-07\n---\n\n{LEDE}\n")
     assert main(["--root", str(root), "build"]) == 0
     assert "Better" in (root / "site" / "index.html").read_text()
-    assert not [p.name for p in root.iterdir() if p.name.startswith(".site.")]  # no old or staging folder
+    assert (root / "site").stat().st_ino == inode  # updated in place, not replaced
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".site.")]  # no staging folder left
     replaced = root / ".sitegen-cache" / "replaced"
-    for _ in range(100):  # the leftover and the site the build replaced are deleted in the background
+    for _ in range(100):  # the leftover is deleted in the background
         if not any(replaced.iterdir()):
             break
         time.sleep(0.05)

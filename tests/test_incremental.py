@@ -237,7 +237,7 @@ def test_a_damaged_page_record_means_every_page_is_drawn(tmp_path: Path, nlp, mo
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
 
 
-def test_a_page_drawn_as_the_site_on_disk_has_it_is_linked_from_there(tmp_path: Path, nlp) -> None:
+def test_a_page_drawn_as_the_site_on_disk_has_it_is_not_written_again(tmp_path: Path, nlp) -> None:
     (tmp_path / "site-root").mkdir()
     root = make_site(tmp_path / "site-root")
     build(load_config(root))
@@ -251,6 +251,93 @@ def test_a_page_drawn_as_the_site_on_disk_has_it_is_linked_from_there(tmp_path: 
     after = _inodes(root / "site")
     assert {page for page in after if after[page] != before[page]} == {"search.html"}
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+def _folders(site: Path) -> set[str]:
+    return {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir()}
+
+
+HARBOUR = ("---\ntitle: Harbour reopens\npublished: 2020-03-01\n---\n\nPort director Ines Moreau said on Friday: "
+           "\"We are open again.\"\n")
+
+
+def test_the_site_is_updated_in_place_and_loses_what_the_content_no_longer_has(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    harbour = root / "content" / "articles" / "harbour.md"
+    harbour.write_text(HARBOUR)  # a story, an archive month and a person of its own
+    build(load_config(root))
+    site = root / "site"
+    assert {"articles/harbour.html", "archive/2020-03.html", "people/ines-moreau.html"} <= set(tree(site))
+    (site / "old").mkdir()  # a folder the next site does not have
+    (site / "old" / "page.html").write_text("old")
+    inode = site.stat().st_ino
+    harbour.unlink()
+    build(load_config(root))
+    assert site.stat().st_ino == inode
+    full = full_build(root, tmp_path / "scratch")
+    assert tree(site) == full
+    assert not {"articles/harbour.html", "archive/2020-03.html", "people/ines-moreau.html"} & set(tree(site))
+    assert _folders(site) == _folders(tmp_path / "scratch" / "site")  # none left empty
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".site.")]
+
+
+def test_a_build_cut_short_while_it_updates_the_site_is_finished_by_the_next(tmp_path: Path, nlp,
+                                                                             monkeypatch) -> None:
+    from sitegen import build as build_module
+
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    build(load_config(root))
+    config = root / "sitegen.yaml"
+    settings, saved = config.read_text(), config.stat()
+    config.write_text(settings.replace("title:", "title: Harbours,", 1))  # in every page
+    replace = os.replace
+    moved: list[str] = []
+
+    def one_then_stop(source: str, target: str) -> None:
+        if moved:  # the machine stops after the first of the changed files is in place
+            raise KeyboardInterrupt
+        moved.append(target)
+        replace(source, target)
+
+    commit = build_module._commit
+
+    def cut_short(*args: object) -> None:
+        with monkeypatch.context() as patched:
+            patched.setattr(os, "replace", one_then_stop)
+            commit(*args)
+
+    monkeypatch.setattr(build_module, "_commit", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        build(load_config(root))
+    monkeypatch.undo()
+    assert len(moved) == 1
+    # The edit undone, to the file's very size and time: the inputs are those the site was built from
+    # before, but the site is no longer that site.
+    config.write_text(settings)
+    os.utime(config, ns=(saved.st_atime_ns, saved.st_mtime_ns))
+    report = build(load_config(root))
+    assert not report.up_to_date and not report.errors
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+def test_a_site_folder_that_is_a_link_is_updated_where_it_leads(tmp_path: Path, nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    harbour = root / "content" / "articles" / "harbour.md"
+    harbour.write_text(HARBOUR)
+    build(load_config(root))
+    elsewhere = tmp_path / "published"
+    elsewhere.mkdir()
+    (root / "site").rename(elsewhere / "site")
+    (root / "site").symlink_to(elsewhere / "site", target_is_directory=True)
+    harbour.write_text(HARBOUR.replace("Harbour reopens", "Harbour opens again"))
+    assert not build(load_config(root)).errors
+    assert (root / "site").is_symlink()
+    assert "Harbour opens again" in (elsewhere / "site" / "articles" / "harbour.html").read_text()
+    assert tree(elsewhere / "site") == full_build(root, tmp_path / "scratch")
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["site"]  # its staging folder went with the build
 
 
 def test_input_fingerprint_sees_every_file_under_content_and_templates(tmp_path: Path) -> None:
