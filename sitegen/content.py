@@ -112,6 +112,8 @@ def load_articles(site: Site, memo: Memo | None = None) -> tuple[list[Article], 
         article = memo.get(key) if memo is not None else None
         if article is not None and article.path != path:
             article = replace(article, path=path)  # error messages name the file as this build was given it
+            if memo is not None and memo.resident:  # the next build in this process gets this very object
+                memo.put(key, article)
         if article is None:
             if raw is None:  # known by its status, not parsed (it failed last time): read it now
                 raw = path.read_bytes()

@@ -74,6 +74,11 @@ class Memo:
         # Their bytes are let go (at 10,000 articles, 136 MB) and made again when the memo is saved.
         self._objects: dict[Any, Any] | None = {} if resident else None
 
+    @property
+    def resident(self) -> bool:
+        """Whether values are kept unpickled for the next build in this process."""
+        return self._objects is not None
+
     def _load(self) -> dict[Any, bytes]:
         assert self.path is not None
         entries: dict[Any, bytes] = {}

@@ -37,6 +37,30 @@ def test_values_come_back_equal_and_only_used_entries_are_kept(tmp_path: Path) -
     assert Memo(path, made_by=("model.py",)).get("budget") == ANNOTATIONS
 
 
+def test_a_session_gets_the_same_articles_when_the_memo_named_the_site_by_another_path(tmp_path: Path,
+                                                                                      monkeypatch) -> None:
+    from sitegen.build import ARTICLE_CODE
+    from sitegen.config import load_config
+    from sitegen.content import load_articles
+
+    from .conftest import make_site
+
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / "articles" / "budget.md").write_text("---\ntitle: Budget\npublished: 2024-03-07\n---\n\nText.\n")
+    monkeypatch.chdir(root)
+    path = tmp_path / "articles.pickle"
+    memo = Memo(path, made_by=ARTICLE_CODE)
+    (relative,), _ = load_articles(load_config(Path(".")), memo)  # `sitegen build` in the site's folder
+    memo.save()
+    resident = Memo(path, made_by=ARTICLE_CODE, resident=True)  # then `sitegen --root /abs/site serve`
+    site = load_config(root)
+    (first,), _ = load_articles(site, resident)
+    (second,), _ = load_articles(site, resident)
+    assert relative.path == Path("content/articles/budget.md")
+    assert first.path == second.path == root / "content" / "articles" / "budget.md"
+    assert second is first  # quick to compare in everything linked and drawn from it
+
+
 def test_a_resident_memo_gives_the_same_object_every_time_and_saves_what_was_used(tmp_path: Path) -> None:
     path = _saved_memo(tmp_path / "memo.pickle")
     resident = Memo(path, made_by=("model.py",), resident=True)
