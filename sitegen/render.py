@@ -148,6 +148,14 @@ def _top(co_mentioned: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
     return heapq.nlargest(8, co_mentioned, key=_SECOND)
 
 
+def _by_story(quotes: list[Any], stories: list[str]) -> list[tuple[str, list[Any]]]:
+    """`quotes` grouped by their `stories` (the story of each), in the order of the stories' slugs."""
+    by_story: dict[str, list[Any]] = defaultdict(list)
+    for quote, story in zip(quotes, stories, strict=True):
+        by_story[story].append(quote)
+    return sorted(by_story.items(), key=itemgetter(0))
+
+
 def pages(digest: Digest, site: Site, linker: Linker | None = None,
           memory: RenderMemory | None = None) -> Iterator[Page]:
     """Every page of the site with its template and context (`linker`: the digest's, when made already)."""
@@ -181,18 +189,18 @@ def pages(digest: Digest, site: Site, linker: Linker | None = None,
     for quote in digest.quotes:
         if quote.speaker:
             quotes_by_speaker[quote.speaker].append(quote)
-    co = digest.co_mentions
+    co, story_of = digest.co_mentions, linker.story_of
     for entity in digest.entities:
         path = page_url(entity.kind, entity.slug)
         key = f"{entity.kind}/{entity.slug}"
         mentioned_with = co.get(entity.slug) if entity.kind == "person" else None
         others = ([] if not mentioned_with else
                   memory.top(entity.slug, mentioned_with) if memory else _top(mentioned_with))
-        by_story: dict[str, list[Any]] = defaultdict(list)
-        for quote in quotes_by_speaker.get(key, []):
-            by_story[linker.story_of[quote.article]].append(quote)
+        quotes = quotes_by_speaker.get(key, [])
+        stories = [story_of[quote.article] for quote in quotes]
         yield Page(path, "entity.html", {"entity": entity, "kind_title": KIND_TITLE[entity.kind],
-                                         "quotes_by_story": sorted(by_story.items(), key=lambda i: i[0]),
+                                         "quotes_by_story": memory.by_story(key, quotes, stories) if memory
+                                         else _by_story(quotes, stories),
                                          "co_mentions": others}, computed=("chart",))
     for kind in ("person", "organization", "place"):
         members = [e for e in digest.entities if e.kind == kind]
@@ -459,6 +467,8 @@ class RenderMemory:
     """Page path -> (template, context)."""
     tops: dict[str, tuple[Sequence[tuple[str, int]], list[tuple[str, int]]]] = field(default_factory=dict)
     """Person -> (the people mentioned with them, the eight shown)."""
+    quotes: dict[str, tuple[list[Any], list[str], list[tuple[str, list[Any]]]]] = field(default_factory=dict)
+    """Speaker -> (their quotes, the story of each, the quotes grouped by story)."""
     env: jinja2.Environment | None = None
     """The templates, compiled, for the base fingerprint of `base`."""
 
@@ -468,6 +478,16 @@ class RenderMemory:
         if known is None or known[0] is not co_mentioned:
             known = self.tops[person] = (co_mentioned, _top(co_mentioned))
         return known[1]
+
+    def by_story(self, speaker: str, quotes: list[Any], stories: list[str]) -> list[tuple[str, list[Any]]]:
+        """`_by_story(quotes, stories)`, the very list of last time for the same quotes in the same stories.
+        Grouping the 130,000 quotes of 10,000 articles by story for every speaker's page was half of
+        listing the pages after an edit (0.25 of 0.43 s); the same list again also makes the page's
+        context quick to compare with last time's (`unchanged`)."""
+        known = self.quotes.get(speaker)
+        if known is None or known[0] != quotes or known[1] != stories:
+            known = self.quotes[speaker] = (quotes, stories, _by_story(quotes, stories))
+        return known[2]
 
     def unchanged(self, base: str, digest: Digest, tables: dict[str, Mapping[Any, Any]], all_pages: list[Page],
                   record: Record) -> frozenset[str]:

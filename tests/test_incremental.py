@@ -384,8 +384,7 @@ def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_pa
     # a build in a process of its own draws (checking every page's fingerprint), and they are not all.
     alone = tmp_path / "alone"
     session.save()
-    # Not the replaced sites: a background process is deleting them while this copies.
-    shutil.copytree(root, alone, symlinks=True, ignore=shutil.ignore_patterns("replaced"))
+    shutil.copytree(root, alone, symlinks=True)
     for folder in (root, alone):
         article = folder / "content" / "articles" / articles[0].name
         article.write_text(article.read_text().rstrip("\n") + "\n\nNothing new was said.\n")
@@ -425,6 +424,27 @@ def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_pa
 def _rebuilt(root: Path) -> dict[str, int]:
     build(load_config(root))
     return _inodes(root / "site")
+
+
+def test_a_session_shows_a_speakers_quotes_under_the_story_an_editor_moves_their_article_to(tmp_path: Path,
+                                                                                             nlp) -> None:
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    site = load_config(root)
+    session = Session.start(site)
+    build(site, session=session)
+    quoted = {}  # article -> a speaker it quotes
+    for annotation in (root / "content" / "annotations").glob("*.yaml"):
+        speakers = [q["speaker"] for q in yaml.safe_load(annotation.read_text()).get("quotes", []) if q.get("speaker")]
+        if speakers:
+            quoted[annotation.stem] = speakers[0]
+    slug, speaker = sorted(quoted.items())[0]
+    article = root / "content" / "articles" / f"{slug}.md"
+    article.write_text(article.read_text().replace("\npublished:", "\nstory: moved-by-an-editor\npublished:", 1))
+    assert not build(site, session=session).errors
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+    pages_of_speaker = [p for p in (root / "site" / "people").glob("*.html") if f">{speaker}<" in p.read_text()]
+    assert any("stories/moved-by-an-editor.html" in p.read_text() for p in pages_of_speaker), speaker
 
 
 def test_a_headline_edited_reaches_every_page_listing_the_article(tmp_path: Path, nlp) -> None:

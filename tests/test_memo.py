@@ -46,7 +46,8 @@ def test_a_session_gets_the_same_articles_when_the_memo_named_the_site_by_anothe
     from .conftest import make_site
 
     root = make_site(tmp_path, with_seeds=False)
-    (root / "content" / "articles" / "budget.md").write_text("---\ntitle: Budget\npublished: 2024-03-07\n---\n\nText.\n")
+    article = "---\ntitle: Budget\npublished: 2024-03-07\n---\n\nText.\n"
+    (root / "content" / "articles" / "budget.md").write_text(article)
     monkeypatch.chdir(root)
     path = tmp_path / "articles.pickle"
     memo = Memo(path, made_by=ARTICLE_CODE)
