@@ -127,24 +127,25 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
     processes, which spend seconds loading the language model), the annotations of the others are read.
     """
     report = AnnotateReport()
-    todo: list[tuple[Article, _Stored]] = []
-    fresh: list[tuple[Article, _Stored]] = []
+    # Each with its annotation file's path, made once (pathlib: 0.06 s a time for 10,000 articles).
+    todo: list[tuple[Article, Path, _Stored]] = []
+    fresh: list[tuple[Article, Path, _Stored]] = []
     for article in articles:
+        path = annotation_path(annotations_dir, article.slug)
         try:
-            stored = _stored(annotation_path(annotations_dir, article.slug), memo)
+            stored = _stored(path, memo)
         except ContentError as exc:
             report.errors.append(exc)
             continue
         if force or stored.made_from is None or stored.made_from != text_sha256(article_text(article)):
-            todo.append((article, stored))
+            todo.append((article, path, stored))
         else:
-            fresh.append((article, stored))
+            fresh.append((article, path, stored))
 
     def read_fresh() -> None:
-        for article, stored in fresh:
+        for article, path, stored in fresh:
             try:
-                annotations = stored.parsed or read_annotations(annotation_path(annotations_dir, article.slug),
-                                                                memo, stored.key)
+                annotations = stored.parsed or read_annotations(path, memo, stored.key)
             except ContentError as exc:  # changed since it was first read
                 report.errors.append(exc)
                 continue
@@ -157,10 +158,9 @@ def annotate_site(articles: list[Article], kb: KnowledgeBase, annotations_dir: P
         return report
     if kept is not None and len(todo) <= CHUNK:
         executor = kept.executor()
-    machine = annotate_many([article for article, _ in todo], kb, workers=workers, executor=executor,
+    machine = annotate_many([article for article, _, _ in todo], kb, workers=workers, executor=executor,
                             meanwhile=read_fresh)
-    for (article, stored), made in zip(todo, machine, strict=True):
-        path = annotation_path(annotations_dir, article.slug)
+    for (article, path, stored), made in zip(todo, machine, strict=True):
         text = article_text(article)
         try:
             # Read again unless it was parsed just now (no memo entry): corrections an editor saved
