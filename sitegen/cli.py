@@ -135,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         # pointed at /dev/null so the flush at exit does not fail again; the status is a shell's for SIGPIPE.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+    except OSError as exc:  # the machine refused (permissions, a full disk, a file where a folder must be)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
 
 
 def _raw_files(paths: list[Path]) -> list[Path]:

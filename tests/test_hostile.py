@@ -303,6 +303,17 @@ def test_a_replaced_site_left_by_an_earlier_version_is_removed_and_nothing_is_le
     assert not leftover.exists() and not any(replaced.iterdir())
 
 
+def test_a_site_folder_the_machine_refuses_is_an_error_naming_it(tmp_path: Path, capsys, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / "articles" / "good.md").write_text(f"---\ntitle: Good\npublished: 2024-03-07\n---\n\n{LEDE}\n")
+    (root / "published").write_text("a file, where the config wants a folder")
+    with (root / "sitegen.yaml").open("a") as config:
+        config.write("\noutput_dir: published/site\n")
+    assert main(["--root", str(root), "build"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and "published" in error and "Traceback" not in error, error
+
+
 def test_usage_errors_exit_2(capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["import"])
