@@ -342,7 +342,6 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
     # there (`_commit`). Unless forced, pages whose inputs did not change are not drawn (sitegen.pagecache).
     on_disk = SiteOnDisk(site.out, frozenset(site_files(site.out))) if site.out.is_dir() else None
     record_path = site.cache_dir / "pages.pickle"
-    previous = site.out if on_disk is not None and not force else None
     extras: dict[str, Any] = {}  # what this process makes while the pages render (see `meanwhile`)
 
     def search_plan() -> None:
@@ -370,9 +369,9 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
         count_default_ahead(extras["plan"])
     background = in_background(fill_cache, extras["plan"], search_cache, reuse=not force) if beside else None
     with background or contextlib.nullcontext():
-        old_record = {} if previous is None else (
+        old_record = {} if on_disk is None or force else (
             session.record if session and session.record is not None else load_record(record_path))
-        record = render_site(digest, site, staging, previous=previous, record=old_record,
+        record = render_site(digest, site, staging, record=old_record,
                              bodies=site.cache_dir / "bodies", memory=session.rendering if session else None,
                              meanwhile=meanwhile, tokens=tokens, on_disk=on_disk)
         clock.lap("render")

@@ -317,13 +317,12 @@ class _RenderJob:
     linker: Linker
     out_dir: Path
     """Where the pages that differ from the site on disk are written (a fresh staging folder)."""
-    previous: Path | None
-    """The site on disk when its `record` may be trusted (not with --force)."""
     record: Record
+    """What each page of the site on disk read (empty when it may not be trusted: --force)."""
     fingerprints: Fingerprints
     bodies: Bodies | None
     unchanged: frozenset[str] = frozenset()
-    """Pages known to be as in the previous site without their fingerprints (see RenderMemory)."""
+    """Pages known to be as in the site on disk without their fingerprints (see RenderMemory)."""
     rows: ArticleRows | None = None
     on_disk: SiteOnDisk | None = None
     """The site on disk (with --force too): a page it has with the very bytes drawn is not written."""
@@ -343,7 +342,7 @@ class _RenderJob:
         on_disk = f"{self.on_disk.folder if self.on_disk else ''}/"
         for page in todo:
             here = page.path in existing
-            if here and self.previous is not None:
+            if here:
                 if page.path in self.unchanged:
                     done.append((page.path, None))
                     continue
@@ -520,15 +519,15 @@ class RenderMemory:
 
 
 def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None = None,
-                previous: Path | None = None, record: Record | None = None, bodies: Path | None = None,
+                record: Record | None = None, bodies: Path | None = None,
                 memory: RenderMemory | None = None, meanwhile: Callable[[], object] | None = None,
                 tokens: ObjectTokens | None = None, on_disk: SiteOnDisk | None = None) -> Record:
     """Render every page, on all local cores for large sites, writing into `out_dir` those that differ
     from the site `on_disk` (every one without it); the record of what each read. `meanwhile` is called
     while the workers draw the pages (after them, when there are none).
 
-    With the `previous` site (the one on disk) and its record (sitegen.pagecache), a page whose inputs
-    did not change is not drawn; with a `bodies` folder, article bodies drawn before are reused; with
+    With the `record` of the site on disk (sitegen.pagecache), a page it has whose inputs did not change
+    is not drawn; with a `bodies` folder, article bodies drawn before are reused; with
     the `memory` of the last render in this process, unchanged pages are known without checking;
     `tokens` are fingerprint tokens of the digest's objects made before (sitegen.linkcache).
     Workers are forked, so they share the digest with this process and write their pages themselves:
@@ -546,8 +545,8 @@ def render_site(digest: Digest, site: Site, out_dir: Path, workers: int | None =
     fingerprints = Fingerprints(base, tables, digest, tokens)
     body_cache = Bodies(bodies, fingerprints) if bodies is not None else None
     old_record = record or {}
-    unchanged = memory.unchanged(base, digest, tables, all_pages, old_record) if memory and previous else frozenset()
-    job = _RenderJob(env, site, linker, out_dir, previous, old_record, fingerprints, body_cache, unchanged,
+    unchanged = memory.unchanged(base, digest, tables, all_pages, old_record) if memory and old_record else frozenset()
+    job = _RenderJob(env, site, linker, out_dir, old_record, fingerprints, body_cache, unchanged,
                      ArticleRows(env), on_disk)
     workers = workers or os.cpu_count() or 1
     if (workers == 1 or len(all_pages) - len(unchanged) < PARALLEL_FROM
