@@ -40,11 +40,13 @@ from sitegen.pagecache import ObjectTokens, Record, load_record, pack_record, sa
 from sitegen.render import RenderMemory, SiteOnDisk, holds, link_or_copy, render_site, site_files, write_page
 from sitegen.resolve import link
 from sitegen.search import (
+    KeptIndexer,
     SearchMemory,
     count_default_ahead,
     count_fulltext_ahead,
     fill_cache,
     index_files,
+    likely_stale_texts,
     plan_index,
     stale_work,
 )
@@ -254,15 +256,16 @@ def _up_to_date(site: Site, fingerprint: str) -> bool:
 
 
 def build(site: Site, *, force: bool = False, session: Session | None = None,
-          annotator: KeptAnnotator | None = None) -> BuildReport:
+          annotator: KeptAnnotator | None = None, indexer: KeptIndexer | None = None) -> BuildReport:
     """Build `site/` from `content/`; bad articles are reported and left out, the rest still build.
 
     When no input changed since the last build (names, sizes and times of every file under content/,
     templates/, the config and sitegen itself), the site on disk is already the result: nothing is done.
     Articles are annotated in worker processes, so that the language model (a quarter of a gigabyte)
     never joins the build's own memory, which holds the whole digest; an `annotator` (kept by `sitegen
-    serve`, which builds again after every edit) annotates a few articles with its model loaded already.
-    A `session` (for this site) keeps what the next build can reuse.
+    serve`, which builds again after every edit) annotates a few articles with its model loaded already;
+    an `indexer`, kept likewise, builds the few search indexes an edit makes stale, with the terms of
+    most of their texts counted already. A `session` (for this site) keeps what the next build can reuse.
     """
     report = BuildReport()
     lunr_js = find_lunr(site)
@@ -276,7 +279,7 @@ def build(site: Site, *, force: bool = False, session: Session | None = None,
         return report
     try:
         with contextlib.ExitStack() as ahead:
-            _build(site, report, lunr_js, force, inputs, session, annotator, ahead)
+            _build(site, report, lunr_js, force, inputs, session, (annotator, indexer), ahead)
     finally:
         # What the build kept can go. In a session it stays frozen: it is kept for the next build, and
         # the garbage collector need not walk it again and again.
@@ -286,10 +289,12 @@ def build(site: Site, *, force: bool = False, session: Session | None = None,
 
 
 def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: list[str],
-           session: Session | None, annotator: KeptAnnotator | None, ahead: contextlib.ExitStack) -> None:
-    """The build itself; `inputs` are the input entries taken before anything was read; work done ahead
-    for a later stage ends with `ahead`."""
+           session: Session | None, kept_workers: tuple[KeptAnnotator | None, KeptIndexer | None],
+           ahead: contextlib.ExitStack) -> None:
+    """The build itself; `inputs` are the input entries taken before anything was read; `kept_workers`,
+    the workers kept by the caller; work done ahead for a later stage ends with `ahead`."""
     clock = _Clock(report.timings)
+    annotator, indexer = kept_workers
     # An edited or new article is annotated by a worker process that spends 1-1.5 s loading the language
     # model before it can start: started now, it does that while the articles are loaded and checked
     # (at 10,000 articles, 0.8 s). A wrong guess costs a core a second of work nobody waits for. (A kept
@@ -313,6 +318,8 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
         if session is None:  # a session's memos are saved when it ends (Session.save)
             parsed_articles.save()
         _check_duplicate_titles(articles, report)
+        if session is not None and indexer is not None:  # counted while the articles are annotated and linked
+            indexer.count_ahead(likely_stale_texts(articles, session.search))
         kb = load_knowledge_base(site)
         clock.lap("load", collect=False)
         recall_texts(articles, texts)
@@ -365,10 +372,14 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
     # after rendering: beside it, twice as many processes as cores cost a tenth more CPU in all, and more
     # time. "A few" is at most one large file's work per core, whatever the number of small files.
     beside = "plan" in extras and 0 < stale_work(extras["plan"], search_cache, reuse=not force) <= (os.cpu_count() or 1)
-    if session is not None:  # what the process indexing beside the pages of the next edits reads
+    background: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if beside and indexer is not None:
+        background = indexer.filling(extras["plan"], search_cache, reuse=not force)
+    elif session is not None:  # what the process indexing beside the pages of the next edits reads
         count_default_ahead(extras["plan"])
-    background = in_background(fill_cache, extras["plan"], search_cache, reuse=not force) if beside else None
-    with background or contextlib.nullcontext():
+    if beside and indexer is None:
+        background = in_background(fill_cache, extras["plan"], search_cache, reuse=not force)
+    with background:
         old_record = {} if on_disk is None or force else (
             session.record if session and session.record is not None else load_record(record_path))
         record = render_site(digest, site, staging, record=old_record,

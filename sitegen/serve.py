@@ -27,6 +27,7 @@ from sitegen.build import BuildSummary, Session, build
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import SitegenError
 from sitegen.model import Site
+from sitegen.search import KeptIndexer
 from sitegen.sitelock import Holder, claim
 
 VERSION_PATH = "/__sitegen/version"
@@ -178,14 +179,16 @@ def ask_server(holder: Holder, force: bool = False) -> Outcome | None:
 
 class Builds:
     """Rebuilds in this process, one session kept from each to the next (sitegen.build.Session): an
-    edited article is linked, checked and drawn again for what it changed, and annotated by the
-    `annotator`'s worker, which has the language model loaded already. At 10,000 articles an edit took
-    9-10 s as a build of its own (in a process forked for it), and 2.4-2.6 s from saving the file in the
-    session. Builds asked for by the watcher and by `sitegen build` commands run one at a time."""
+    edited article is linked, checked and drawn again for what it changed, annotated by the
+    `annotator`'s worker, which has the language model loaded already, and its search shard indexed by
+    the `indexer`'s, which has most of its words counted. At 10,000 articles an edit took 9-10 s as a
+    build of its own (in a process forked for it), and 2.4-2.6 s from saving the file in the session.
+    Builds asked for by the watcher and by `sitegen build` commands run one at a time."""
 
-    def __init__(self, root: Path, annotator: KeptAnnotator | None = None) -> None:
+    def __init__(self, root: Path, annotator: KeptAnnotator | None = None, indexer: KeptIndexer | None = None) -> None:
         self.root = root
         self.annotator = annotator
+        self.indexer = indexer
         self.session: Session | None = None
         self._one_at_a_time = threading.RLock()  # a build closes the session when the config changed
 
@@ -196,7 +199,8 @@ class Builds:
                 if self.session is None or self.session.site != site:  # a new config starts afresh
                     self.close()
                     self.session = Session.start(site)
-                report = build(site, force=force, session=self.session, annotator=self.annotator)
+                report = build(site, force=force, session=self.session, annotator=self.annotator,
+                               indexer=self.indexer)
             except SitegenError as exc:
                 self._drop()
                 return Outcome(error=str(exc))
@@ -283,8 +287,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool 
         print(message, file=sys.stderr, flush=True)
 
     with claim(site.cache_dir, Holder(os.getpid(), "serve"), log, _already_served) as lock, \
-            contextlib.closing(KeptAnnotator()) as annotator:
-        builds = Builds(root, annotator)
+            contextlib.closing(KeptAnnotator()) as annotator, contextlib.closing(KeptIndexer()) as indexer:
+        builds = Builds(root, annotator, indexer)
         token = secrets.token_urlsafe(32)
         desk = Desk(token, lambda force: logged_build(root, state, log, builds, force, "`sitegen build`"))
         # The port is taken before the first build, so that a busy one is said at once, not a build later.
@@ -305,12 +309,14 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool 
 
 def _serve(server: http.server.HTTPServer, site: Site, builds: Builds, state: State, log: Callable[[str], None],
            watching: bool) -> None:
+    # The kept workers start beside the first build, so that the first edit does not wait for them (the
+    # language model loads), and from this thread, which lives as long as the server: a worker is stopped
+    # when the thread that started it ends (Linux's parent-death signal, see sitegen.workers.init_worker).
     if builds.annotator is not None:
-        # Loaded beside the first build, so that the first edit does not wait for it; started from this
-        # thread, which lives as long as the server: a worker is stopped when the thread that started it
-        # ends (Linux's parent-death signal, see sitegen.workers.init_worker).
         builds.annotator.warm_up()
         log("loading the language model in a worker of its own, for quick rebuilds")
+    if builds.indexer is not None:
+        builds.indexer.warm_up()
     if not rebuild(builds.root, state, log, builds):
         raise SitegenError("the first build failed; fix the errors above and run `sitegen serve` again")
     stop = threading.Event()

@@ -9,6 +9,8 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
@@ -94,3 +96,34 @@ def _quietly(work: Callable[..., object], args: tuple[Any, ...], kwargs: dict[st
         work(*args, **kwargs)
     except BaseException:  # no traceback from here: the caller redoes what is missing and reports
         sys.exit(1)
+
+
+class KeptWorker:
+    """One worker process that a process building again and again (`sitegen serve`) keeps from build to
+    build, with what it loaded or learnt. The worker is a fresh interpreter (spawned, not forked):
+    forked from a server, it would start with the server's gigabyte mapped, and a process with threads
+    is no safe thing to fork. It ends with the thread that started it (see `init_worker`): start it from
+    one that lives as long as the server."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        """The worker's pool, once the worker is ready (done with what it was given before); a new one
+        when the worker has died."""
+        if self._pool is not None:
+            try:  # a pool whose worker died refuses the task, or fails it as soon as it notices
+                self._pool.submit(int).result()
+            except BrokenProcessPool:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
+                                             initializer=init_worker)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker (what it was doing is dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

@@ -13,6 +13,7 @@ import yaml
 from sitegen import render
 from sitegen.build import Session, build, find_lunr, input_fingerprint
 from sitegen.config import load_config
+from sitegen.search import KeptIndexer
 
 from .conftest import make_site, tree
 
@@ -361,20 +362,22 @@ def test_input_fingerprint_sees_every_file_under_content_and_templates(tmp_path:
     assert input_fingerprint(site, lunr_js) != touched
 
 
-def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_path: Path, nlp) -> None:
+def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_path: Path, nlp, request) -> None:
     (tmp_path / "site-root").mkdir()
     root = make_site(tmp_path / "site-root")
     site = load_config(root)
     build(site)
     session = Session.start(site)
+    indexer = KeptIndexer()  # as `sitegen serve` builds: the search indexes of an edit are built in its worker
+    request.addfinalizer(indexer.close)
     # The session's first build runs although nothing changed (it learns what the next ones reuse).
-    assert not build(site, session=session).up_to_date
-    assert build(site, session=session).up_to_date
+    assert not build(site, session=session, indexer=indexer).up_to_date
+    assert build(site, session=session, indexer=indexer).up_to_date
     articles = sorted((root / "content" / "articles").glob("*.md"))
 
     def check(label: str) -> dict[str, int]:
         before = _inodes(root / "site")
-        report = build(site, session=session)
+        report = build(site, session=session, indexer=indexer)
         assert not report.up_to_date and not report.errors, label
         assert tree(root / "site") == full_build(root, tmp_path / "scratch"), label
         after = _inodes(root / "site")
@@ -418,6 +421,29 @@ def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_pa
     assert build(load_config(root)).up_to_date
     articles[3].write_text(articles[3].read_text().replace("\n\n", "\n\nAn update.\n\n", 1))
     assert len(set(_inodes(root / "site").items()) - set(_rebuilt(root).items())) > 0
+    assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+
+
+def test_a_session_with_a_kept_indexer_indexes_an_edit_in_that_worker(tmp_path: Path, nlp, monkeypatch,
+                                                                     request) -> None:
+    from sitegen import search
+
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    site = load_config(root)
+    session, indexer = Session.start(site), KeptIndexer()
+    request.addfinalizer(indexer.close)
+    build(site, session=session, indexer=indexer)
+    article = sorted((root / "content" / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text().replace("\n\n", "\n\nNothing new was said.\n\n", 1))
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an index was built by the build's own process (or one forked from it)")
+
+    monkeypatch.setattr(search, "_index_file", not_here)
+    report = build(site, session=session, indexer=indexer)
+    assert not report.errors and report.annotated and report.annotated.written == [article.stem]
+    monkeypatch.undo()
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
 
 

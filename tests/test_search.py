@@ -263,3 +263,78 @@ def test_index_workers_are_handed_no_document_to_pickle(built_site: Path, monkey
     made = dict(search.index_files(plan, workers=2))
     assert len(bodies) >= 3 and [sys.getsizeof(body) for body in bodies] == sizes
     assert made == dict(search.index_files(plan, workers=1))
+
+
+def _kept_texts() -> set[str]:
+    """In a kept index worker: the texts whose terms it keeps counted."""
+    from sitegen import search
+
+    return set(search._KEPT.counts)
+
+
+def test_a_kept_indexer_fills_the_cache_as_index_files_would_and_keeps_the_counts(built_site: Path, tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    import sys
+
+    from sitegen import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)  # the seeds make several shards
+    plan = search.plan_index(_digest(built_site))
+    bodies = [d["body"] for part in plan.parts for d in part.documents if not d.get("body", "").isascii()]
+    sizes = [sys.getsizeof(body) for body in bodies]
+    cache = tmp_path / "cache"
+    indexer = search.KeptIndexer()
+    try:
+        indexer.warm_up()
+        with indexer.filling(plan, cache, reuse=False):
+            pass
+        made = {path: made.read_text(encoding="utf-8") for path, made in search.index_files(plan, cache=cache)
+                if isinstance(made, Path)}
+        assert len(made) == len(plan.parts) and made == {
+            path: text for path, text in search.index_files(plan, workers=1) if path in made}
+        assert len(bodies) >= 3 and [sys.getsizeof(body) for body in bodies] == sizes  # sent as bytes, not pickled
+        kept = indexer.executor().submit(_kept_texts).result()
+        assert set(bodies) <= kept
+        indexer.count_ahead(["Harbour pilots went back to work."])
+        assert "Harbour pilots went back to work." in indexer.executor().submit(_kept_texts).result()
+    finally:
+        indexer.close()
+
+
+def test_the_texts_an_edit_makes_stale_are_guessed_from_the_last_plan(built_site: Path, monkeypatch) -> None:
+    import dataclasses
+
+    from sitegen import search
+
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    digest = _digest(built_site)
+    memory = search.SearchMemory()
+    plan = search.plan_index(digest, memory)
+    articles = list(digest.articles)  # newest first
+    shard_texts = {part.path: {text for d in part.documents for name, text in d.items() if name != "id"}
+                   for part in plan.parts}
+    assert search.likely_stale_texts(articles, memory) == []  # nothing changed
+    oldest = articles[-1]  # the first document of the first shard
+    edited = dataclasses.replace(oldest, body=oldest.body + "\n\nA new line.")
+    texts = set(search.likely_stale_texts([*articles[:-1], edited], memory))
+    assert edited.body in texts and shard_texts[search._fulltext_path(0)] <= texts
+    assert not texts & (shard_texts[search._fulltext_path(1)] - shard_texts[search._fulltext_path(0)])
+    new = dataclasses.replace(oldest, slug="harbour-reopens", body="Port director Ines Moreau spoke.")
+    newest_shard = search._fulltext_path(len(articles) // search.SHARD_SIZE)
+    assert set(search.likely_stale_texts([new, *articles], memory)) == {new.body} | shard_texts.get(newest_shard, set())
+    many = [dataclasses.replace(article, body=article.body + " More.") for article in articles]
+    assert -(-len(articles) // search.SHARD_SIZE) > search.MOST_SHARDS_AHEAD  # the shards of every article
+    assert search.likely_stale_texts(many, memory) == []  # more than an edit: left to the index pool
+    assert search.likely_stale_texts(articles, search.SearchMemory()) == []  # nothing indexed before
+
+
+def test_a_kept_indexer_keeps_a_bounded_number_of_counted_terms(monkeypatch) -> None:
+    from sitegen import search
+
+    monkeypatch.setattr(search, "MOST_KEPT_TERMS", 5)
+    kept = search._KeptCounts()
+    kept.count(["ports reopened today", "pilots went back"])
+    assert kept.counts.keys() == {"ports reopened today", "pilots went back"} and kept.terms == 6
+    kept.count(["pilots went back", "ships sailed"])  # past the bound: only these are kept
+    assert kept.counts.keys() == {"pilots went back", "ships sailed"}
+    assert kept.counts["ships sailed"] == search_index.term_counts("ships sailed") and kept.terms == 5

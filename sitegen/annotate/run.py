@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing as mp
 import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
@@ -25,7 +23,7 @@ from sitegen.memo import Memo, file_hash
 from sitegen.model import Annotations, Article, KnowledgeBase
 from sitegen.storage import source_key, write_if_changed
 from sitegen.text import article_text, text_sha256
-from sitegen.workers import init_worker
+from sitegen.workers import KeptWorker, init_worker
 
 
 @dataclass
@@ -219,40 +217,15 @@ def warm_up() -> None:
     find_dates("The deal was signed on 7 March 2024.", dt.date(2024, 3, 8))
 
 
-class KeptAnnotator:
+class KeptAnnotator(KeptWorker):
     """One annotation worker that a process building again and again (`sitegen serve`) keeps, with the
     language model loaded: an edited article is annotated at once, while the build reads the other
     annotations, and the model (with place names and date tables, 100 MB more of a process at its peak)
-    stays out of the server's own memory, which holds the whole digest. The worker is a fresh
-    interpreter (spawned, not forked): forked from a server, it would start with the server's gigabyte
-    mapped, and a process with threads is no safe thing to fork."""
-
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-
-    def executor(self) -> ProcessPoolExecutor:
-        """The worker's pool, once the worker is ready (done with the model, if it was loading it); a new
-        one when the worker has died (its first article waits for the model)."""
-        if self._pool is not None:
-            try:  # a pool whose worker died refuses the task, or fails it as soon as it notices
-                self._pool.submit(int).result()
-            except BrokenProcessPool:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
-                                             initializer=init_worker)
-        return self._pool
+    stays out of the server's own memory, which holds the whole digest."""
 
     def warm_up(self) -> None:
         """Start the worker loading the model, and return: it loads while the caller goes on."""
         self.executor().submit(warm_up)
-
-    def close(self) -> None:
-        """Stop the worker (what it was doing is dropped)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
 
 
 def annotate_chunk(articles: list[Article], kb: KnowledgeBase) -> list[Annotations]:
