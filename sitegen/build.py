@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from sitegen.annotate.run import (
     CHUNK,
+    Ahead,
     AnnotateReport,
     KeptAnnotator,
     annotate_site,
@@ -117,6 +118,8 @@ class Session:
     """Article -> (its annotations, what readers see of them), as last time."""
     feeds: dict[str, Any] = field(default_factory=dict)
     """Feed path -> what it was made from, as last time (its text is in the site on disk)."""
+    built: dict[str, Article] = field(default_factory=dict)
+    """The articles of its last build, by slug."""
 
     @classmethod
     def start(cls, site: Site) -> Session:
@@ -321,13 +324,21 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
         if session is not None and indexer is not None:  # counted while the articles are annotated and linked
             indexer.count_ahead(likely_stale_texts(articles, session.search))
         kb = load_knowledge_base(site)
+        changed = [] if session is None else [a for a in articles if session.built.get(a.slug) is not a]
+        if session is not None:
+            session.built = {article.slug: article for article in articles}
+        # Unchanged articles are the very objects of the session's last build; the few that changed are
+        # most likely the stale ones, handed to the kept annotator now (see `Ahead`).
+        ahead_annotation = (Ahead(changed, kb, annotator) if annotator is not None and 0 < len(changed) <= CHUNK
+                            else None)
         clock.lap("load", collect=False)
         recall_texts(articles, texts)
         if session is None:
             texts.save()
         try:
             report.annotated = annotate_site(articles, kb, site.annotations_dir, memo=parsed_annotations,
-                                             workers=annotation_workers, executor=early, kept=annotator)
+                                             workers=annotation_workers, executor=early, kept=annotator,
+                                             ahead=ahead_annotation)
         finally:
             if early is not None:  # a worker still warming up for nothing ends when it is done
                 early.shutdown(wait=False, cancel_futures=True)

@@ -419,3 +419,77 @@ def test_articles_handed_to_workers_keep_no_utf8_copy_of_their_bodies(tmp_path: 
     assert not all(article.body.isascii() for article in articles)
     assert [sys.getsizeof(article.body) for article in articles] == sizes
     assert in_workers == run.annotate_many(articles, kb, workers=1)
+
+
+def test_articles_handed_ahead_to_the_kept_annotator_are_used_only_when_they_are_the_stale_ones(
+        tmp_path: Path, nlp, monkeypatch) -> None:
+    import dataclasses
+
+    from sitegen.annotate import run
+    from sitegen.memo import Memo
+
+    site, articles, kb = annotated_site_and_memo(tmp_path)
+    edited = dataclasses.replace(articles[0], body=articles[0].body.replace(".", ", said the mayor on Friday.", 1))
+    expected = annotate_site([edited, *articles[1:]], kb, tmp_path / "expected", memo=Memo(None))
+    annotator = run.KeptAnnotator()
+    try:
+        # The stale article handed ahead: its annotations come from there, and nothing is annotated here.
+        ahead = run.Ahead([edited], kb, annotator)
+        real_many = run.annotate_many
+        monkeypatch.setattr(run, "annotate_many", lambda *args, **kwargs: pytest.fail("annotated again"))
+        report = annotate_site([edited, *articles[1:]], kb, site.annotations_dir,
+                               memo=Memo(tmp_path / "memo.pickle"), ahead=ahead)
+        assert report.written == [edited.slug] and len(report.fresh) == len(articles) - 1
+        path = f"{edited.slug}.yaml"
+        assert (site.annotations_dir / path).read_bytes() == (tmp_path / "expected" / path).read_bytes()
+        assert report.annotations[edited.slug] == expected.annotations[edited.slug]
+        # Another article handed ahead (a guess gone wrong), or the same with another knowledge base:
+        # the stale one is annotated the usual way.
+        monkeypatch.setattr(run, "annotate_many", real_many)
+        for n, wrong_kb in enumerate((kb, dataclasses.replace(kb, topics=()))):
+            again = dataclasses.replace(edited, body=edited.body + f"\n\nShe said nothing more ({n}).")
+            wrong = run.Ahead([articles[1]] if wrong_kb is kb else [again], wrong_kb, annotator)
+            report = annotate_site([again, *articles[1:]], kb, site.annotations_dir,
+                                   memo=Memo(tmp_path / "memo.pickle"), ahead=wrong)
+            assert report.written == [again.slug] and len(report.fresh) == len(articles) - 1
+            alone = annotate_site([again], kb, tmp_path / f"alone-{n}")
+            assert report.annotations[again.slug] == alone.annotations[again.slug]
+    finally:
+        annotator.close()
+
+
+def test_a_session_hands_an_edited_article_to_the_kept_annotator_as_it_is_loaded(tmp_path: Path, nlp,
+                                                                               monkeypatch) -> None:
+    import shutil
+
+    from sitegen.annotate import run
+    from sitegen.build import Session, build
+
+    (tmp_path / "one").mkdir()
+    root = make_site(tmp_path / "one")
+    site = load_config(root)
+    session, annotator = Session.start(site), run.KeptAnnotator()
+    try:
+        build(site, session=session, annotator=annotator)
+        article = sorted(site.articles_dir.glob("*.md"))[0]
+        article.write_text(article.read_text().replace("\n\n", "\n\nThe mayor spoke on Friday.\n\n", 1))
+        handed: list[list[str]] = []
+        real_ahead = run.Ahead.__init__
+
+        def recorded(self, articles, kb, kept):  # type: ignore[no-untyped-def]
+            handed.append([a.slug for a in articles])
+            real_ahead(self, articles, kb, kept)
+
+        monkeypatch.setattr(run.Ahead, "__init__", recorded)
+        monkeypatch.setattr(run, "annotate_many", lambda *args, **kwargs: pytest.fail("annotated again"))
+        report = build(site, session=session, annotator=annotator)
+        assert handed == [[article.stem]] and report.annotated and report.annotated.written == [article.stem]
+        assert not report.errors
+    finally:
+        annotator.close()
+    monkeypatch.undo()
+    alone = tmp_path / "alone"  # the same edit built in a process of its own
+    shutil.copytree(root, alone, symlinks=True, ignore=shutil.ignore_patterns("site", ".sitegen-cache"))
+    (alone / "content" / "annotations" / f"{article.stem}.yaml").unlink()
+    build(load_config(alone), force=True)
+    assert tree(root / "content") == tree(alone / "content") and tree(root / "site") == tree(alone / "site")
