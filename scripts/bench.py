@@ -166,14 +166,14 @@ def browser_search(site: Path, runs: int = 5) -> tuple[float, float, float]:
 
 
 def serve_edits(root: Path, article: Path,
-                edits: int = 3) -> tuple[list[float], float, float, float, float, int, int]:
+                edits: int = 3) -> tuple[list[float], float, float, float, float, int, tuple[int, int]]:
     """Seconds from saving a change to `sitegen serve` reporting its rebuild: for each of `edits` edits of
     `article` in a row (the first is an editor's first after starting the server), for an edit that names
     a person new to the archive (entities are merged and stories grouped again), for an editor's
     correction of its annotations and for a new article (these include the watcher's wait for more
     changes); from saving an edit to the return of a `sitegen build` command run then, which has the server
-    build; the server's peak memory (MB) over its whole run, and its annotation worker's (which holds the
-    language model)."""
+    build; the server's peak memory (MB) over its whole run, and its kept workers': the annotation worker's
+    (which holds the language model) and the search index worker's."""
     process = subprocess.Popen(sitegen("serve", "--port", "0"), cwd=root, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     lines: queue.Queue[str] = queue.Queue()
@@ -227,26 +227,31 @@ def serve_edits(root: Path, article: Path,
         if "built by `sitegen serve`" not in output:
             raise SystemExit(f"sitegen build beside sitegen serve built on its own: {output}")
     finally:
-        worker = max(map(_peak_mb, _annotation_workers(process.pid)), default=0)
+        workers = _kept_workers(process.pid)
         process.terminate()
         peak = _peak_until_exit(process)
-    return seconds, named, corrected, new, handed, peak, worker
+    return seconds, named, corrected, new, handed, peak, workers
 
 
-def _annotation_workers(pid: int) -> list[int]:
-    """The processes a server spawned (its annotation worker: the render and search workers are forked)."""
+def _kept_workers(pid: int) -> tuple[int, int]:
+    """The peak memory (MB) of the workers a server spawned and keeps (the render workers are forked):
+    its annotation worker's, which has spaCy loaded, and its search index worker's."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
-        return []
-    found = []
+        return 0, 0
+    annotation = index = 0
     for child in children:
         try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.append(int(child))
+            if b"spawn_main" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                continue
+            if "/spacy/" in Path(f"/proc/{child}/maps").read_text():
+                annotation = max(annotation, _peak_mb(int(child)))
+            else:
+                index = max(index, _peak_mb(int(child)))
         except OSError:
             continue
-    return found
+    return annotation, index
 
 
 def _peak_until_exit(process: subprocess.Popen[str]) -> int:
@@ -388,13 +393,13 @@ def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool,
             "Friday: \"The quay is finished.\"\n")
         seconds, _, _ = run(sitegen("build", "--timings"), root)
         rows.append((label, "the newest article added", f"{seconds:.1f} s"))
-        (first, *later), named, corrected, added, handed, peak, worker = serve_edits(root, article)
+        (first, *later), named, corrected, added, handed, peak, (annotating, indexing) = serve_edits(root, article)
         rows.append((label, "edits under sitegen serve", f"{', '.join(f'{s:.1f}' for s in later)} s from saving the "
                      f"file to the rebuilt site (the first after starting the server: {first:.1f} s); "
                      f"an edit naming a person new to the archive {named:.1f} s; an annotation corrected "
                      f"{corrected:.1f} s, the newest article added {added:.1f} s; server's peak memory "
-                     f"{peak:,} MB (its whole run, stopping included), its annotation worker's {worker:,} MB "
-                     "(the language model)"))
+                     f"{peak:,} MB (its whole run, stopping included), its kept workers' {annotating:,} MB "
+                     f"(annotation: the language model) and {indexing:,} MB (search indexes)"))
         rows.append((label, "one article edited, sitegen build beside sitegen serve",
                      f"{handed:.1f} s from saving the file to the command's return (the server builds it)"))
 
