@@ -338,3 +338,23 @@ def test_a_kept_indexer_keeps_a_bounded_number_of_counted_terms(monkeypatch) -> 
     kept.count(["pilots went back", "ships sailed"])  # past the bound: only these are kept
     assert kept.counts.keys() == {"pilots went back", "ships sailed"}
     assert kept.counts["ships sailed"] == search_index.term_counts("ships sailed") and kept.terms == 5
+
+
+def test_a_session_makes_the_search_documents_of_changed_articles_only(built_site: Path) -> None:
+    import dataclasses
+
+    from sitegen import search
+
+    digest = _digest(built_site)
+    memory = search.SearchMemory()
+    first = search.search_documents(digest, memory)
+    again = search.search_documents(digest, memory)
+    assert again == first == search.search_documents(digest)
+    assert all(a is b for a, b in zip(again[2], first[2], strict=True) if "body" in a)  # kept: the same objects
+    oldest = digest.articles[-1]  # the first documents
+    edited = dataclasses.replace(digest, articles=(*digest.articles[:-1], dataclasses.replace(
+        oldest, title="Ports reopen", body=oldest.body + "\n\nA new line.")))
+    after = search.search_documents(edited, memory)
+    assert after == search.search_documents(edited)  # as made afresh
+    assert after[1][0]["title"] == "Ports reopen" and after[2][0]["body"].endswith("A new line.")
+    assert after[2][0] is not first[2][0] and after[2][1] is first[2][1]
