@@ -140,7 +140,7 @@ class Session:
         ASCII (CPython keeps it with the string): at 10,000 articles, 100 MB more, which fits in the room
         the digest and the memories of linking and rendering leave."""
         self.linking, self.rendering, self.search = Linking(), RenderMemory(), SearchMemory()
-        self.shown, self.feeds = {}, {}
+        self.shown, self.feeds, self.built = {}, {}, {}
         gc.unfreeze()  # a session's build froze what it kept (see `build`)
         gc.collect()
         self.save()

@@ -29,9 +29,10 @@ def test_bench_smoke_run(tmp_path: Path, nlp) -> None:
     for edit in ("one article edited, first re-annotation", "one article edited"):
         assert "annotated 1 articles" in results[("100", edit)]
     # The server's memory is read until it has stopped (its session is saved on the way out); the language
-    # model is in its annotation worker, measured apart.
-    assert re.search(r"server's peak memory [1-9][\d,]* MB \(its whole run, stopping included\), its annotation "
-                     r"worker's [1-9][\d,]* MB", results[("100", "edits under sitegen serve")])
+    # model is in its annotation worker, measured apart, as is its search index worker.
+    assert re.search(r"server's peak memory [1-9][\d,]* MB \(its whole run, stopping included\), its kept "
+                     r"workers' [1-9][\d,]* MB \(annotation: the language model\) and [1-9][\d,]* MB \(search "
+                     r"indexes\)", results[("100", "edits under sitegen serve")])
 
 
 def test_reference_sites_carry_each_articles_people_and_topics(built_site: Path, tmp_path: Path) -> None:
