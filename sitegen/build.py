@@ -384,12 +384,13 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
     # time. "A few" is at most one large file's work per core, whatever the number of small files.
     beside = "plan" in extras and 0 < stale_work(extras["plan"], search_cache, reuse=not force) <= (os.cpu_count() or 1)
     background: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-    if beside and indexer is not None:
+    if beside and indexer is not None:  # the kept worker, which has most of their texts counted
         background = indexer.filling(extras["plan"], search_cache, reuse=not force)
-    elif session is not None:  # what the process indexing beside the pages of the next edits reads
-        count_default_ahead(extras["plan"])
-    if beside and indexer is None:
-        background = in_background(fill_cache, extras["plan"], search_cache, reuse=not force)
+    else:
+        if session is not None:  # what the processes forked to index (now or after the pages) read
+            count_default_ahead(extras["plan"])
+        if beside:
+            background = in_background(fill_cache, extras["plan"], search_cache, reuse=not force)
     with background:
         old_record = {} if on_disk is None or force else (
             session.record if session and session.record is not None else load_record(record_path))
