@@ -470,7 +470,7 @@ class KeptIndexer(KeptWorker):
 
     def warm_up(self) -> None:
         """Start the worker, and return: it imports the indexing code while the caller goes on."""
-        self.executor().submit(int)
+        self.executor().submit(_count_kept, [])  # a function of this module: the worker imports it
 
     def count_ahead(self, texts: Iterable[str]) -> None:
         """Count the terms of `texts` in the worker, for indexes it builds later (this build's or the next)."""
