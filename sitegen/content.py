@@ -7,14 +7,14 @@ import hashlib
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sitegen.errors import ContentError
 from sitegen.memo import Memo, file_hash
 from sitegen.model import ENTITY_KINDS, Article, KnowledgeBase, KnownEntity, Site, Topic
 from sitegen.slugs import slugify
 from sitegen.storage import source_key
-from sitegen.yamlio import load_yaml
+from sitegen.yamlio import load_yaml, scalar_text
 
 FRONT_MATTER_KEYS = {"title", "published", "outlet", "source", "source_sha256", "story", "topics",
                      "title_derived", "dateline"}
@@ -177,36 +177,41 @@ def _known_entities(path: Path) -> tuple[KnownEntity, ...]:
         if not not_entity and kind not in ENTITY_KINDS:
             raise ContentError(path, line, f"{item['name']}: kind must be one of {', '.join(ENTITY_KINDS)} "
                                            "(or set `not_entity: true`)")
-        aliases = item.get("aliases") or []
-        if not isinstance(aliases, list) or not all(_is_text(alias) for alias in aliases):
+        aliases = _texts(item.get("aliases") or [])
+        if aliases is None:
             raise ContentError(path, line, f"{item['name']}: aliases must be a list of names")
-        for key in ("role", "description"):
-            if item.get(key) is not None and not _is_text(item[key]):
-                raise ContentError(path, line, f"{item['name']}: {key} must be text")
-        entities.append(KnownEntity(name=item["name"], kind=None if not_entity else kind,
-                                    aliases=tuple(str(a) for a in aliases), role=_text_or_none(item.get("role")),
-                                    description=_text_or_none(item.get("description")), not_entity=not_entity))
+        role, description = (_optional_text(item, key, path, line) for key in ("role", "description"))
+        entities.append(KnownEntity(name=item["name"], kind=None if not_entity else kind, aliases=aliases,
+                                    role=role, description=description, not_entity=not_entity))
     return tuple(entities)
 
 
-def _is_text(value: object) -> bool:
-    """Text, or a number typed without quotes (read as its text)."""
-    return isinstance(value, str | int | float) and not isinstance(value, bool)
+def _texts(values: object) -> tuple[str, ...] | None:
+    """The texts of a list of scalars (as annotation files read them: sitegen.yamlio.scalar_text); None
+    when it is not a list, or an item is empty or no text."""
+    if not isinstance(values, list):
+        return None
+    try:
+        texts = tuple(scalar_text(value) for value in values)
+    except TypeError:
+        return None
+    return None if None in texts else cast(tuple[str, ...], texts)
 
 
-def _text_or_none(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)
+def _optional_text(item: dict[str, Any], key: str, path: Path, line: int) -> str | None:
+    try:
+        return scalar_text(item.get(key))
+    except TypeError:
+        raise ContentError(path, line, f"{item['name']}: {key} must be text") from None
 
 
 def _topics(path: Path) -> tuple[Topic, ...]:
     topics = []
     for line, item in _read_list(path, "topics"):
-        terms = item.get("terms") or []
-        if not isinstance(terms, list) or not terms or not all(_is_text(term) for term in terms):
+        terms = _texts(item.get("terms") or [])
+        if not terms:
             raise ContentError(path, line, f"{item['name']}: `terms:` must be a non-empty list of words")
-        if item.get("description") is not None and not _is_text(item["description"]):
-            raise ContentError(path, line, f"{item['name']}: description must be text")
         topics.append(Topic(name=item["name"], slug=slugify(item["name"]),
-                            description=_text_or_none(item.get("description")) or "",
-                            terms=tuple(str(t).lower() for t in terms)))
+                            description=_optional_text(item, "description", path, line) or "",
+                            terms=tuple(term.lower() for term in terms)))
     return tuple(topics)

@@ -106,6 +106,18 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
                            text.split("\n")[line] if text else "") from None
 
 
+def scalar_text(value: Any) -> str | None:
+    """A scalar's text (None for null or empty). Unquoted, `2024` is read as a number and `2024-05-01`
+    as a date: what was typed is their text. A list, a mapping or true/false is no text: TypeError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, dt.date)):
+        raise TypeError(value)
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
 def key_line(lines: list[str], key: str) -> int:
     """The line number of the top-level `key:` in a YAML file's lines (1 when it is not there)."""
     for number, line in enumerate(lines, start=1):

@@ -124,6 +124,10 @@ def test_two_raw_files_with_the_same_headline_get_distinct_slugs(tmp_path: Path)
      "topics.yaml:2: Peace: description must be text"),
     ("topics.yaml", "topics:\n  - name: Peace\n    terms: [peace, [talks]]\n",
      "topics.yaml:2: Peace: `terms:` must be a non-empty list of words"),
+    ("entities.yaml", "entities:\n  - name: Ines Moreau\n    kind: person\n    aliases: [Moreau, '']\n",
+     "entities.yaml:2: Ines Moreau: aliases must be a list of names"),  # an empty alias would name nothing
+    ("topics.yaml", "topics:\n  - name: Peace\n    terms: [peace, null]\n",
+     "topics.yaml:2: Peace: `terms:` must be a non-empty list of words"),
     # The entries without the list's key, or under a misspelt one: never read as no entries at all.
     ("entities.yaml", "- name: Ines Moreau\n  kind: person\n",
      "entities.yaml:1: expected `entities:` at the top of the file, followed by its list of entries"),
@@ -136,6 +140,18 @@ def test_malformed_knowledge_base_files(tmp_path: Path, name: str, text: str, me
     with pytest.raises(ContentError) as caught:
         load_knowledge_base(load_config(root))
     assert str(caught.value).startswith(f"{root / 'content' / name.split(':')[0]}".rsplit("/", 1)[0] + "/" + message)
+
+
+def test_knowledge_base_scalars_are_read_as_annotation_files_read_them(tmp_path: Path) -> None:
+    """Unquoted, a number or a date is what was typed (as in annotation files: sitegen.yamlio.scalar_text)."""
+    root = make_site(tmp_path, with_seeds=False)
+    (root / "content" / "entities.yaml").write_text(
+        "entities:\n  - name: Agenda 2030\n    kind: organization\n    aliases: [2030, 2024-05-01]\n"
+        "    role: ''\n    description: 1.5\n")
+    (root / "content" / "topics.yaml").write_text("topics:\n  - name: Budget\n    terms: [Budget, 2025]\n")
+    kb = load_knowledge_base(load_config(root))
+    assert [(e.aliases, e.role, e.description) for e in kb.entities] == [(("2030", "2024-05-01"), None, "1.5")]
+    assert [t.terms for t in kb.topics] == [("budget", "2025")]
 
 
 ANNOTATION = """\

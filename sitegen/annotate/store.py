@@ -28,7 +28,7 @@ from sitegen.model import (
     Quote,
     TopicMatch,
 )
-from sitegen.yamlio import dump_yaml, key_line, load_yaml
+from sitegen.yamlio import dump_yaml, key_line, load_yaml, scalar_text
 
 GROUPS = {"person": "people", "organization": "organizations", "place": "places"}
 ORIGINS: tuple[Origin, ...] = ("machine", "editor")
@@ -152,18 +152,6 @@ def _entry_lines(lines: list[str], group: str) -> list[tuple[int, int]]:
     return [(first, (firsts[n + 1] - 1) if n + 1 < len(firsts) else last) for n, first in enumerate(firsts)]
 
 
-def _as_text(value: Any) -> str | None:
-    """A scalar's text (None for null or empty). Unquoted, `2024` is read as a number and `2024-05-01`
-    as a date: what was typed is their text. A list, a mapping or true/false is no text: TypeError."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, dt.date)):
-        raise TypeError(value)
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
 class _Entry:
     """One entry of an annotation file (or its top level, `group` ""), read field by field: a field of
     the wrong kind is a ContentError naming the field's line, as far as the file's layout tells."""
@@ -190,7 +178,7 @@ class _Entry:
         if type(value) is str:  # nearly always (this runs for every field of 10,000 files)
             return value or None
         try:
-            return _as_text(value)
+            return scalar_text(value)
         except TypeError:
             raise self.fail(key, "must be text" + (" (in quotes)" if isinstance(value, bool) else "")) from None
 
@@ -209,7 +197,7 @@ class _Entry:
         if all(type(value) is str and value for value in values):  # nearly always
             return tuple(values)
         try:
-            texts = tuple(_as_text(value) for value in values)
+            texts = tuple(scalar_text(value) for value in values)
         except TypeError:
             raise self.fail(key, "must be a list of texts") from None
         if None in texts:
