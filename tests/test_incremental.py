@@ -447,6 +447,26 @@ def test_a_session_with_a_kept_indexer_indexes_an_edit_in_that_worker(tmp_path: 
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
 
 
+def test_a_session_whose_index_worker_died_builds_the_same_site(tmp_path: Path, nlp, request) -> None:
+    import signal
+
+    (tmp_path / "site-root").mkdir()
+    root = make_site(tmp_path / "site-root")
+    site = load_config(root)
+    session, indexer = Session.start(site), KeptIndexer()
+    request.addfinalizer(indexer.close)
+    build(site, session=session, indexer=indexer)
+    worker = indexer.executor().submit(os.getpid).result()
+    articles = sorted((root / "content" / "articles").glob("*.md"))
+    for n, article in enumerate(articles[:2]):
+        os.kill(indexer.executor().submit(os.getpid).result(), signal.SIGKILL)  # out of memory, say
+        article.write_text(article.read_text().replace("\n\n", f"\n\nNothing new was said ({n}).\n\n", 1))
+        report = build(site, session=session, indexer=indexer)
+        assert not report.errors, report.errors
+        assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+    assert indexer.executor().submit(os.getpid).result() not in (worker, os.getpid())  # a new one took over
+
+
 def _rebuilt(root: Path) -> dict[str, int]:
     build(load_config(root))
     return _inodes(root / "site")
