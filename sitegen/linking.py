@@ -88,6 +88,8 @@ class GroupingRun:
     """(slug, date, entity pages, long quotes) of each article walked."""
     checkpoints: list[tuple[int, dict[str, str], dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     """(step, the union-find's parents, the spans of the sets) before that step."""
+    final: tuple[dict[str, str], dict[str, tuple[Any, Any]]] | None = None
+    """(The union-find's parents, the spans of the sets) after the last step."""
 
 
 CoMentioned = dict[str, tuple[tuple[str, int], ...]]

@@ -136,9 +136,21 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     for position in range(start, len(free)):  # the steps to walk look at later articles only
         for page in mentions[position]:
             postings[page].append(position)
+    # Steps from `settled` on read only articles as they were, so once the sets are as they were before
+    # such a step, the rest of the walk is last time's: an edit that joins or parts no story (one naming
+    # someone new, say) stops there instead of walking the rest of the archive (at 10,000 articles,
+    # about a second on a slow machine for an edit in the middle).
+    settled = _unchanged_tail(previous.rows, rows) if previous is not None and previous.final is not None else None
+    before = {c[0]: c for c in previous.checkpoints} if settled is not None and previous is not None else {}
     for i in range(start, len(free)):
         if i % every == 0:
-            run.checkpoints.append((i, dict(uf.parent), dict(span)))
+            checkpoint = (i, dict(uf.parent), dict(span))
+            if settled is not None and i >= settled and before.get(i) == checkpoint and previous is not None:
+                run.checkpoints += [c for c in previous.checkpoints if c[0] >= i]
+                assert previous.final is not None
+                uf.parent, span = dict(previous.final[0]), dict(previous.final[1])
+                break
+            run.checkpoints.append(checkpoint)
         a = free[i]
         end = bisect.bisect_right(day, day[i] + window)  # sorted by date: the first one outside the window
         near: list[int] = []
@@ -156,6 +168,7 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
             if root_a != root_b and (last - first).days <= 2 * window:
                 uf.union(a.slug, b.slug)
                 span[str(uf.find(a.slug))] = (first, last)
+    run.final = (dict(uf.parent), dict(span))
     if memory is not None:
         memory.grouping = run
     groups: dict[object, list[Article]] = defaultdict(list)
@@ -192,6 +205,17 @@ def _resume(last: GroupingRun | None, rows: list[tuple[Any, ...]], day: list[int
         if row[0] in spans:
             span[row[0]] = spans[row[0]]
     return uf, span, step
+
+
+def _unchanged_tail(last: list[tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> int | None:
+    """The first position from which `rows` are as `last` were, to the end (None when their numbers
+    differ: every later article moved)."""
+    if len(last) != len(rows):
+        return None
+    n = len(rows)
+    while n and rows[n - 1] == last[n - 1]:
+        n -= 1
+    return n
 
 
 def _share_quote(mine: dict[str | None, list[str]], theirs: dict[str | None, list[str]]) -> bool:
