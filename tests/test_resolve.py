@@ -290,8 +290,8 @@ def test_story_grouping_resumed_after_edits_of_a_larger_archive_groups_as_afresh
         change = rng.choice(["rewrite", "remove", "add", "date", "someone new"])
         if change == "someone new":  # most likely joins no story: grouping stops once the sets are as before
             old, annotations_of = archive[slug]
-            archive[slug] = old, dataclasses.replace(annotations_of, entities=(
-                *annotations_of.entities, Entity(name=f"Newcomer {edit}", kind="person", mentions=(f"Newcomer {edit}",))))
+            newcomer = Entity(name=f"Newcomer {edit}", kind="person", mentions=(f"Newcomer {edit}",))
+            archive[slug] = old, dataclasses.replace(annotations_of, entities=(*annotations_of.entities, newcomer))
         elif change == "remove":
             del archive[slug]
         elif change == "add":
