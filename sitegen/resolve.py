@@ -140,15 +140,15 @@ def _story_groups(articles: list[Article], entity_sets: dict[str, set[str]], quo
     # such a step, the rest of the walk is last time's: an edit that joins or parts no story (one naming
     # someone new, say) stops there instead of walking the rest of the archive (at 10,000 articles,
     # about a second on a slow machine for an edit in the middle).
-    settled = _unchanged_tail(previous.rows, rows) if previous is not None and previous.final is not None else None
-    before = {c[0]: c for c in previous.checkpoints} if settled is not None and previous is not None else {}
+    last_final = previous.final if previous is not None else None
+    settled = _unchanged_tail(previous.rows, rows) if previous is not None and last_final is not None else None
+    before = {c[0]: c for c in previous.checkpoints} if previous is not None and settled is not None else {}
     for i in range(start, len(free)):
         if i % every == 0:
             checkpoint = (i, dict(uf.parent), dict(span))
-            if settled is not None and i >= settled and before.get(i) == checkpoint and previous is not None:
-                run.checkpoints += [c for c in previous.checkpoints if c[0] >= i]
-                assert previous.final is not None
-                uf.parent, span = dict(previous.final[0]), dict(previous.final[1])
+            if last_final is not None and settled is not None and i >= settled and before.get(i) == checkpoint:
+                run.checkpoints += [c for step, c in before.items() if step >= i]
+                uf.parent, span = dict(last_final[0]), dict(last_final[1])
                 break
             run.checkpoints.append(checkpoint)
         a = free[i]
