@@ -321,16 +321,17 @@ def _build(site: Site, report: BuildReport, lunr_js: Path, force: bool, inputs: 
         if session is None:  # a session's memos are saved when it ends (Session.save)
             parsed_articles.save()
         _check_duplicate_titles(articles, report)
-        if session is not None and indexer is not None:  # counted while the articles are annotated and linked
-            indexer.count_ahead(likely_stale_texts(articles, session.search))
         kb = load_knowledge_base(site)
+        # Unchanged articles are the very objects of the session's last build; the few that changed are
+        # most likely the stale ones, handed to the kept workers now: to the annotator (see `Ahead`), and
+        # the texts of their search shard to the indexer, which counts them while the build goes on.
         changed = [] if session is None else [a for a in articles if session.built.get(a.slug) is not a]
+        few = 0 < len(changed) <= CHUNK
         if session is not None:
             session.built = {article.slug: article for article in articles}
-        # Unchanged articles are the very objects of the session's last build; the few that changed are
-        # most likely the stale ones, handed to the kept annotator now (see `Ahead`).
-        ahead_annotation = (Ahead(changed, kb, annotator) if annotator is not None and 0 < len(changed) <= CHUNK
-                            else None)
+            if indexer is not None and few:
+                indexer.count_ahead(likely_stale_texts(changed, session.search))
+        ahead_annotation = Ahead(changed, kb, annotator) if annotator is not None and few else None
         clock.lap("load", collect=False)
         recall_texts(articles, texts)
         if session is None:

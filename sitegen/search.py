@@ -75,11 +75,9 @@ class SearchMemory:
         self.made: tuple[Any, Any, tuple[dict[str, str], dict[str, dict[str, str]]]] | None = None
         """(The digest's entities, its entity links, what `_entity_forms` made of them) last time."""
         self.keys: dict[str, tuple[Part, tuple[str, int]]] = {}
-        self.articles: Sequence[Article] = ()
-        """The articles last indexed, newest first (as the digest holds them)."""
         self.documents: dict[str, tuple[tuple[Article, str, dict[str, str], str], ArticleDocuments]] = {}
         """Article -> (what its documents were made of: the article, its ref, entity fields and topics;
-        the documents), as last time."""
+        the documents), as last time, oldest first (as the full-text shards hold them)."""
 
     def key(self, part: Part) -> tuple[str, int]:
         known = self.keys.get(part.path)
@@ -257,8 +255,6 @@ def plan_index(digest: Digest, memory: SearchMemory | None = None) -> IndexPlan:
     parts += [Part(_fulltext_path(n), "window.SITEGEN_FULLTEXT = window.SITEGEN_FULLTEXT || [];\n"
                    f"window.SITEGEN_FULLTEXT[{n}] = ", FULLTEXT_FIELDS, shard) for n, shard in enumerate(shards)]
     null_default = None if records else f"{default_opening}null;\n"  # lunr cannot index nothing
-    if memory is not None:
-        memory.articles = digest.articles
     key = memory.key if memory else _key
     keys, sizes = zip(*map(key, parts), strict=True) if parts else ((), ())
     return IndexPlan(_script("SITEGEN_DOCS", doc_table(docs)), parts, list(keys), list(sizes), null_default)
@@ -496,23 +492,17 @@ class KeptIndexer(KeptWorker):
             wait(futures)
 
 
-def likely_stale_texts(articles: Sequence[Article], memory: SearchMemory) -> list[str]:
-    """The texts of the full-text shards that the articles changed since the last build of a session
+def likely_stale_texts(changed: Sequence[Article], memory: SearchMemory) -> list[str]:
+    """The texts of the full-text shards that the articles `changed` since the last build of a session
     (`memory`) will make stale, as far as is known before they are linked (the shards are cut after):
     what those shards held then, and the changed articles' new leads and bodies. A guess: an article's
-    shard is the one it was in, a new article's the newest. Nothing when many articles changed (their
-    shards are indexed by a pool) or nothing was indexed before."""
-    oldest_first = list(reversed(memory.articles))  # as the shards hold them
-    place = {article.slug: n for n, article in enumerate(oldest_first)}
-    shards: set[int] = set()
-    texts: list[str] = []
-    for article in articles:
-        n = place.get(article.slug)
-        if n is None or oldest_first[n] is not article:  # unchanged articles are the very same objects
-            shards.add((len(oldest_first) if n is None else n) // SHARD_SIZE)
-            texts += (text for text in (lead_paragraph(article.body), article.body) if text)
-    if not oldest_first or len(shards) > MOST_SHARDS_AHEAD:
+    shard is the one it was in, a new article's the newest. Nothing when the articles are in many shards
+    (their shards are indexed by a pool) or nothing was indexed before."""
+    place = {slug: n for n, slug in enumerate(memory.documents)}
+    shards = {place.get(article.slug, len(place)) // SHARD_SIZE for article in changed}
+    if not place or not shards or len(shards) > MOST_SHARDS_AHEAD:
         return []
+    texts = [text for article in changed for text in (lead_paragraph(article.body), article.body) if text]
     for shard in sorted(shards):
         before = memory.keys.get(_fulltext_path(shard))
         texts += (text for document in (before[0].documents if before else ())

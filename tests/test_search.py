@@ -313,19 +313,19 @@ def test_the_texts_an_edit_makes_stale_are_guessed_from_the_last_plan(built_site
     articles = list(digest.articles)  # newest first
     shard_texts = {part.path: {text for d in part.documents for name, text in d.items() if name != "id"}
                    for part in plan.parts}
-    assert search.likely_stale_texts(articles, memory) == []  # nothing changed
+    assert search.likely_stale_texts([], memory) == []  # nothing changed
     oldest = articles[-1]  # the first document of the first shard
     edited = dataclasses.replace(oldest, body=oldest.body + "\n\nA new line.")
-    texts = set(search.likely_stale_texts([*articles[:-1], edited], memory))
+    texts = set(search.likely_stale_texts([edited], memory))
     assert edited.body in texts and shard_texts[search._fulltext_path(0)] <= texts
     assert not texts & (shard_texts[search._fulltext_path(1)] - shard_texts[search._fulltext_path(0)])
     new = dataclasses.replace(oldest, slug="harbour-reopens", body="Port director Ines Moreau spoke.")
     newest_shard = search._fulltext_path(len(articles) // search.SHARD_SIZE)
-    assert set(search.likely_stale_texts([new, *articles], memory)) == {new.body} | shard_texts.get(newest_shard, set())
+    assert set(search.likely_stale_texts([new], memory)) == {new.body} | shard_texts.get(newest_shard, set())
     many = [dataclasses.replace(article, body=article.body + " More.") for article in articles]
     assert -(-len(articles) // search.SHARD_SIZE) > search.MOST_SHARDS_AHEAD  # the shards of every article
     assert search.likely_stale_texts(many, memory) == []  # more than an edit: left to the index pool
-    assert search.likely_stale_texts(articles, search.SearchMemory()) == []  # nothing indexed before
+    assert search.likely_stale_texts([edited], search.SearchMemory()) == []  # nothing indexed before
 
 
 def test_a_kept_indexer_keeps_a_bounded_number_of_counted_terms(monkeypatch) -> None:
