@@ -424,16 +424,22 @@ def test_builds_in_a_session_equal_full_builds_and_draw_only_what_changed(tmp_pa
     assert tree(root / "site") == full_build(root, tmp_path / "scratch")
 
 
-def test_a_session_with_a_kept_indexer_indexes_an_edit_in_that_worker(tmp_path: Path, nlp, monkeypatch,
-                                                                     request) -> None:
-    from sitegen import search
-
+def _served_with_kept_indexer(tmp_path: Path, request):  # type: ignore[no-untyped-def]
+    """A site built once in a session with a kept index worker, as `sitegen serve` builds it."""
     (tmp_path / "site-root").mkdir()
     root = make_site(tmp_path / "site-root")
     site = load_config(root)
     session, indexer = Session.start(site), KeptIndexer()
     request.addfinalizer(indexer.close)
     build(site, session=session, indexer=indexer)
+    return root, site, session, indexer
+
+
+def test_a_session_with_a_kept_indexer_indexes_an_edit_in_that_worker(tmp_path: Path, nlp, monkeypatch,
+                                                                     request) -> None:
+    from sitegen import search
+
+    root, site, session, indexer = _served_with_kept_indexer(tmp_path, request)
     article = sorted((root / "content" / "articles").glob("*.md"))[0]
     article.write_text(article.read_text().replace("\n\n", "\n\nNothing new was said.\n\n", 1))
 
@@ -450,12 +456,7 @@ def test_a_session_with_a_kept_indexer_indexes_an_edit_in_that_worker(tmp_path: 
 def test_a_session_whose_index_worker_died_builds_the_same_site(tmp_path: Path, nlp, request) -> None:
     import signal
 
-    (tmp_path / "site-root").mkdir()
-    root = make_site(tmp_path / "site-root")
-    site = load_config(root)
-    session, indexer = Session.start(site), KeptIndexer()
-    request.addfinalizer(indexer.close)
-    build(site, session=session, indexer=indexer)
+    root, site, session, indexer = _served_with_kept_indexer(tmp_path, request)
     worker = indexer.executor().submit(os.getpid).result()
     articles = sorted((root / "content" / "articles").glob("*.md"))
     for n, article in enumerate(articles[:2]):
