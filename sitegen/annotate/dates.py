@@ -36,8 +36,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("day_month", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}\b", 0),
     ("month_year", rf"\b{MONTH}\s+(?:of\s+)?\d{{4}}\b", 0),
     ("rel_month", rf"\b(?:last|this|next|early|late|mid-?)\s*{MONTH}\b", 0),
+    # A month alone only after a preposition: "in May" is a month where "May" alone may be a verb.
+    ("month", rf"\b(?i:in|by|since|until|before|after|during|through|from)\s+{MONTH}(?!\w|\s+\d)", 0),
     ("weekday", rf"\b(?:(?i:on|last|next|this|by|until|since|from)\s+)?{WEEKDAY}{APOSTROPHE_S}", 0),
     ("rel_period", r"\b(?:last|this|next|earlier this|later this)\s+(?:week|weekend|month|year)\b", 1),
+    ("the_weekend", r"\b(?:over|at|during|on)\s+the\s+weekend\b", 1),
     ("ago", rf"\b{NUMBER}\s+(?:days?|weeks?|months?|years?)\s+ago\b", 1),
     ("later", rf"\b{NUMBER}\s+(?:days?|weeks?)\s+(?:later|earlier|after|before)\b", 1),
     ("deictic", r"\b(?:yesterday|today|tomorrow|tonight|last night|this morning|this afternoon|"
@@ -46,7 +49,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("year", r"(?<![\d$£€.,])\b(?:1[89]\d\d|20\d\d)\b(?![\d%]|\s*(?:km|kilomet|mile|troops|people|soldiers|"
              r"tonnes|tons|cases|dollars|euros|units)|['’]?s\b|-\d)", 0),
 ]]
-FUTURE = re.compile(r"\b(will|would|shall|going to|expected to|is to|are to|due to|set to|plans? to|"
+FUTURE = re.compile(r"\b(will|would|shall|must|going to|expected|is to|are to|due to|set to|plans? to|"
                     r"planning to|scheduled|as early as|hopes? to|hoping to|next|'ll|’ll|upcoming|"
                     r"is meeting|are meeting|is visiting)\b", re.IGNORECASE)
 PAST_SPEECH = re.compile(r"\b(said|told|added|announced|stated|reported|claimed)\b", re.IGNORECASE)
@@ -91,7 +94,12 @@ def _resolve(name: str, expression: str, text: str, start: int, published: dt.da
         parsed = _parse(expression.replace(" of ", " "), published)
         return (parsed.strftime("%Y-%m"), "month") if parsed else None
     if name == "rel_month":
-        return _relative_month(lowered, published)
+        return _relative_month(lowered, text, start, published)
+    if name == "month":
+        month = _month_number(lowered)
+        return (_month_in_narration(month, text, start, published), "month") if month else None
+    if name == "the_weekend":
+        return _weekday("saturday", text, start, published), "day"
     if name == "weekday":
         return _weekday(lowered, text, start, published), "day"
     if name == "rel_period":
@@ -175,14 +183,33 @@ def _relative_period(expression: str, published: dt.date) -> tuple[str, Granular
     return str(published.year + shift), "year"
 
 
-def _relative_month(expression: str, published: dt.date) -> tuple[str, Granularity]:
-    month = next(i for i, name in enumerate(MONTH_NAMES, start=1) if name[:3] in expression[-9:])
+def _month_number(expression: str) -> int | None:
+    """The month an expression ends with ("in mid-Oct." is 10)."""
+    last = re.split(r"[\s-]", expression.rstrip("."))[-1][:3]
+    return next((i for i, name in enumerate(MONTH_NAMES, start=1) if name[:3] == last), None)
+
+
+def _relative_month(expression: str, text: str, start: int, published: dt.date) -> tuple[str, Granularity]:
+    month = _month_number(expression) or published.month
     year = published.year
     if expression.startswith("last"):
         year -= 1 if month >= published.month else 0
     elif expression.startswith("next"):
         year += 1 if month <= published.month else 0
+    elif not expression.startswith("this"):  # "early March", "in mid-October": as a month alone
+        return _month_in_narration(month, text, start, published), "month"
     return f"{year:04d}-{month:02d}", "month"
+
+
+def _month_in_narration(month: int, text: str, start: int, published: dt.date) -> str:
+    """A month without a year is, like a weekday, the latest one on or before publication in past
+    narration ("opened an investigation in October") and the next one in future narration."""
+    year = published.year
+    if _is_future(text, start):
+        year += 1 if month < published.month else 0
+    else:
+        year -= 1 if month > published.month else 0
+    return f"{year:04d}-{month:02d}"
 
 
 def _count(expression: str) -> int:
