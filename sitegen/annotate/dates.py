@@ -49,8 +49,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("year", r"(?<![\d$£€.,])\b(?:1[89]\d\d|20\d\d)\b(?![\d%]|\s*(?:km|kilomet|mile|troops|people|soldiers|"
              r"tonnes|tons|cases|dollars|euros|units)|['’]?s\b|-\d)", 0),
 ]]
-FUTURE = re.compile(r"\b(will|would|shall|must|going to|expected|is to|are to|due to|set to|plans? to|"
-                    r"planning to|scheduled|as early as|hopes? to|hoping to|next|'ll|’ll|upcoming|"
+# "expected" only before a time ("rain was expected over the weekend"), not "had been expected since".
+FUTURE = re.compile(r"\b(will|would|shall|must|going to|expected(?=\s*$|\s+(?:to|on|in|at|over|by|later|next|this)\b)|"
+                    r"is to|are to|due to|set to|plans? to|planning to|scheduled|as early as|hopes? to|hoping to|"
+                    r"next|'ll|’ll|upcoming|"
                     r"is meeting|are meeting|is visiting)\b", re.IGNORECASE)
 PAST_SPEECH = re.compile(r"\b(said|told|added|announced|stated|reported|claimed)\b", re.IGNORECASE)
 
