@@ -39,6 +39,21 @@ def test_date_cases(case: dict) -> None:
     assert [[case["text"][d.start:d.end], d.value] for d in found] == case["dates"]
 
 
+@pytest.mark.parametrize("case", cases("entities.yaml"), ids=lambda c: c["name"])
+def test_entity_cases(case: dict, nlp) -> None:
+    annotations = annotate(article_from(case["text"], case["published"]), KnowledgeBase(), nlp)
+    named = {kind: {e.name: e for e in annotations.entities if e.kind == kind}
+             for kind in ("person", "organization", "place")}
+    assert {name: named["person"][name].role if name in named["person"] else "(missing)"
+            for name in case.get("people", {})} == case.get("people", {})
+    assert set(case.get("organizations", [])) <= set(named["organization"])
+    assert set(case.get("places", [])) <= set(named["place"])
+    every_name = {name for names in named.values() for name in names}
+    assert not set(case.get("not_named", [])) & every_name
+    assert not set(case.get("not_people", [])) & set(named["person"])
+    assert not set(case.get("not_places", [])) & set(named["place"])
+
+
 def test_entities_one_person_across_mentions_and_places_from_a_list(nlp) -> None:
     text = ("Talks stall\n\nRussian President Vladimir Putin met officials in Kyiv and Lviv. "
             "Putin's aides said little. The United States and the US Senate were not invited.")

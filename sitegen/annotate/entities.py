@@ -44,6 +44,15 @@ ORG_HEADS = {"ministry", "department", "service", "services", "agency", "office"
              "commission", "administration", "guard", "survey", "institute"}
 PLACE_SUFFIXES = {"region", "oblast", "province", "district", "county", "peninsula", "governorate",
                   "territory", "airport", "valley", "sea", "river"}
+# Courtesy titles make a person of what follows whatever the model says ("Ms Amanda Pritchard").
+HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "prof", "prof.", "mx", "mx."}
+# The last word of a company's or body's name; the model calls "Aurora Air" a person.
+ORG_DESIGNATORS = {"air", "airlines", "airways", "bank", "group", "holdings", "inc", "inc.", "corp", "corp.",
+                   "corporation", "ltd", "ltd.", "plc", "llc", "co", "co.", "motors", "energy", "pharma",
+                   "pharmaceuticals", "media", "capital", "partners", "technologies", "systems", "foundation",
+                   "institute", "university", "association", "union", "party", "council", "agency", "ministry"}
+# "SkyLink": a capital inside a word names a brand, not a place ("McAllen" and the like excepted).
+CAMEL_CASE = re.compile(r"^(?!Mc|Mac|De|Di|La|Le|Du|Van|Von|O')[A-Z][a-z]+[A-Z]\w*$")
 MONTHS_AND_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
                    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
                    "saturday", "sunday"}
@@ -99,9 +108,13 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
 
 
 def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
-    start, end = ent.start, ent.end
+    start, end = ent.start, _through_hyphens(doc, ent)
+    label = ent.label_
+    titled = ent.end - start >= 2 and doc[start].lower_ in HONORIFICS
+    if titled or (start > 0 and doc[start - 1].lower_ in HONORIFICS):
+        label = "PERSON"
     while start < end and (doc[start].lower_ in {"the", "a", "an"} or
-                           (ent.label_ == "PERSON" and doc[start].lower_ in TITLE_WORDS)):
+                           (label == "PERSON" and doc[start].lower_ in TITLE_WORDS)):
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in {"'s", "’s", "'", "’"}):
         end -= 1
@@ -110,7 +123,11 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     text = POSSESSIVE.sub("", doc[start:end].text).strip()
     if not text or not text[0].isupper() or text.lower() in MONTHS_AND_DAYS or any(c.isdigit() for c in text):
         return None
-    label = ent.label_
+    if end - start == 1 and doc[start].is_sent_start and doc[start].pos_ == "NOUN":
+        return None  # a common noun capitalised by its place ("Forecasters warned", "Press secretary X")
+    company = label == "PERSON" and end - start >= 2 and doc[end - 1].lower_ in ORG_DESIGNATORS
+    if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)):
+        label = "ORG"
     if label == "ORG" and (EVENT_WORDS.search(text) or text.lower() in PORTFOLIO_WORDS):
         return None
     if end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES and doc[end].is_lower:
@@ -125,15 +142,38 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     return Mention(start, end, text, label, in_body)
 
 
+def _through_hyphens(doc: Doc, ent: Span) -> int:
+    """The end of a name joined by hyphens to a capitalised word the model left out ("Emilia-Romagna"),
+    unless that word is a name of its own ("Russia-Ukraine talks")."""
+    end = ent.end
+    while end + 1 < len(doc) and doc[end].text in ("-", "–") and not doc[end - 1].whitespace_ \
+            and not doc[end].whitespace_ and doc[end + 1].text[:1].isupper() and doc[end + 1].ent_iob_ != "B" \
+            and not doc[end + 1].ent_type_ and not gazetteer.is_place(doc[end + 1].text):
+        end += 2
+    return end
+
+
 def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], bool]) -> list[Mention]:
-    """Names the model left out: "Kursk region" (a name before a place word) and acronyms ("G7")."""
+    """Names the model left out: "Kursk region" (a name before a place word), a name after a courtesy
+    title ("Ms Amanda Pritchard") and acronyms ("G7")."""
     covered = {i for m in mentions for i in range(m.start, m.end)}
     found = []
     for token in doc:
         if token.i in covered or in_title_case(token.idx):
             continue
         nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
-        if token.pos_ == "PROPN" and token.text[:1].isupper() and nxt is not None and nxt.is_lower \
+        dateline_end = _dateline_place_end(doc, token)
+        if dateline_end:
+            found.append(Mention(token.i, dateline_end, doc[token.i:dateline_end].text, "GPE", True))
+            covered.update(range(token.i, dateline_end))
+        elif token.lower_ in HONORIFICS and token.text[:1].isupper() and nxt is not None:
+            end = token.i + 1
+            while end < len(doc) and end - token.i <= 3 and doc[end].pos_ == "PROPN" \
+                    and doc[end].text[:1].isupper() and end not in covered:
+                end += 1
+            if end > token.i + 1:
+                found.append(Mention(token.i + 1, end, doc[token.i + 1:end].text, "PERSON", True))
+        elif token.pos_ == "PROPN" and token.text[:1].isupper() and nxt is not None and nxt.is_lower \
                 and nxt.lower_ in PLACE_SUFFIXES and token.lower_ not in MONTHS_AND_DAYS:
             found.append(Mention(token.i, token.i + 2, doc[token.i:token.i + 2].text, "LOC", True))
         elif re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token.text) and token.text not in KNOWN_NON_ORG_ACRONYMS \
@@ -141,6 +181,19 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
             label = "GPE" if token.text in COUNTRY_ACRONYMS else "ORG"
             found.append(Mention(token.i, token.i + 1, token.text, label, True))
     return found
+
+
+def _dateline_place_end(doc: Doc, token: Token) -> int:
+    """A dateline's city in capitals at the start of a paragraph ("NEW YORK (AP) —", "PARIS, March 3"):
+    the end of its tokens, or 0."""
+    if token.i and "\n\n" not in doc[token.i - 1].text and "\n\n" not in doc[token.i - 1].whitespace_:
+        return 0
+    end = token.i
+    while end < len(doc) and end - token.i < 4 and doc[end].is_alpha and doc[end].is_upper and len(doc[end]) > 1:
+        end += 1
+    if end == token.i or end >= len(doc) or doc[end].text not in ("(", ",", "—", "–", "-"):
+        return 0
+    return end if len(doc[token.i:end].text) > 3 else 0
 
 
 def _merge_adjacent_orgs(doc: Doc, mentions: list[Mention]) -> list[Mention]:
@@ -264,6 +317,8 @@ def _defined_acronyms(doc: Doc, mentions: list[Mention]) -> dict[str, str]:
     """"Federal Security Service (FSB)": the acronym in brackets names the entity before it."""
     aliases = {}
     for m in mentions:
+        if len(m.text.split()) < 2 or m.text.isupper():
+            continue  # a dateline's "WASHINGTON (AP)" names the agency, not the city
         if m.end + 2 < len(doc) and doc[m.end].text == "(" and doc[m.end + 2].text == ")":
             acronym = doc[m.end + 1].text
             if ACRONYM.match(acronym.replace(".", "")):
@@ -280,7 +335,9 @@ def _collect(doc: Doc, mentions: list[Mention]) -> EntityFinding:
     for group in groups.values():
         counts = Counter(m.kind for m in group if m.kind)
         kind = max(counts, key=lambda k: (counts[k], k == "place", k))
-        name = max((m.text for m in group), key=lambda t: (len(t.split()), len(t), t))
+        name = max((m.text for m in group), key=lambda t: (len(t.split()), len(t), not t.isupper(), t))
+        if kind == "place" and name.isupper() and len(name) > 3:
+            name = name.title()  # a dateline's "WASHINGTON" when the body never names the city again
         role = _role(doc, group, name) if kind == "person" else None
         forms = tuple(sorted({m.text for m in group}))
         entities.append(Entity(name=name, kind=kind, mentions=forms, role=role))
@@ -302,7 +359,7 @@ def _role(doc: Doc, group: list[Mention], name: str) -> str | None:
         start = m.start
         while start > 0 and _is_role_token(doc[start - 1], m):
             start -= 1
-        if start < m.start:
+        if start < m.start and not all(t.lower_ in HONORIFICS for t in doc[start:m.start]):
             return _tidy_role(doc[start:m.start].text)
         appositive = _appositive(doc, m)
         if appositive:
@@ -323,12 +380,15 @@ def _is_role_token(token: Token, m: Mention) -> bool:
 
 def _appositive(doc: Doc, m: Mention) -> str | None:
     head = doc[m.end - 1]
-    for child in head.children:
-        if child.dep_ == "appos" and child.pos_ == "NOUN" and child.i >= m.end:
-            words = [t for t in child.subtree if t.i >= m.end]
-            return _tidy_role(doc[words[0].i:words[-1].i + 1].text) if words else None
-    if head.dep_ == "appos" and head.head.pos_ == "NOUN" and head.head.i < m.start:
-        return _tidy_role(head.head.text)
+    # Every appositive child, as the model splits "co-chair of ..." into three
+    appositives = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN" and c.i >= m.end]
+    if appositives:
+        words = [t.i for child in appositives for t in child.subtree if t.i >= m.end]
+        return _tidy_role(doc[min(words):max(words) + 1].text)
+    if head.dep_ == "appos" and head.head.pos_ in ("NOUN", "PROPN") and head.head.i < m.start:
+        title = head.head  # "Labour's shadow health secretary, Wes Streeting,"
+        first = min(t.i for t in title.subtree if t.i <= title.i)
+        return _tidy_role(doc[first:title.i + 1].text)
     return None
 
 
