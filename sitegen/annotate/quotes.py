@@ -39,6 +39,14 @@ GENERIC_HEADS = {"official", "analyst", "leader", "expert", "source", "critic", 
 ORG_NOUNS = {"administration", "ministry", "department", "government", "office", "agency", "service", "council",
              "committee", "commission", "court", "army", "military", "police", "spokesperson", "spokesman",
              "spokeswoman", "party", "campaign", "company", "firm", "authorities", "authority"}
+# Heads of a definite description that stands for someone named before: "the Kentucky senator said",
+# "the 45-year-old told reporters". Indefinite ones ("a senior official") are unnamed speakers.
+DESCRIPTIONS = {"president", "minister", "secretary", "chancellor", "senator", "governor", "mayor", "leader",
+                "chief", "executive", "director", "chairman", "chairwoman", "chair", "official", "analyst",
+                "lawmaker", "politician", "diplomat", "envoy", "ambassador", "commander", "general", "judge",
+                "premier", "candidate", "founder", "owner", "economist", "professor", "scientist", "doctor",
+                "coach", "player", "star", "veteran", "activist", "resident", "farmer", "man", "woman"}
+AGE = re.compile(r"^\d{1,3}-year-old$")
 OPEN_MARKS = {"“", "\"", "‘", "'", "„", "«"}
 WH_WORDS = {"what", "who", "whatever", "which", "whoever"}
 
@@ -151,6 +159,9 @@ class SpeakerResolver:
         if token.i in self.token_entity:
             name, _ = self.token_entity[token.i]
             return name
+        for child in token.children:  # "Labour's health spokesman, Wes Streeting, said"
+            if child.dep_ == "appos" and child.i in self.token_entity:
+                return self.token_entity[child.i][0]
         lower = token.lower_
         if lower in PERSON_PRONOUNS:
             return self.salient_person(token)
@@ -167,11 +178,11 @@ class SpeakerResolver:
                 return orgs[-1]
             if any(t.pos_ == "PROPN" for t in subtree):
                 return _noun_phrase(token)
-            return None
+            return self.named_body(token)
         if token.tag_ in ("NNS", "NNPS") or (_lemma(token) in GENERIC_HEADS and token.tag_ != "NN"):
             return None
         if token.pos_ == "NOUN":
-            return self.by_title(token)
+            return self.by_title(token) or self.described(token)
         if token.pos_ == "PROPN":
             return _noun_phrase(token)
         return None
@@ -192,6 +203,25 @@ class SpeakerResolver:
             if score and (best is None or score > best[0]):
                 best = (score, index, name)
         return best[2] if best else None
+
+    def described(self, token: Token) -> str | None:
+        """"the Kentucky senator" whose role the article never gave: the person it is about, as a
+        pronoun would be."""
+        definite = any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
+        if definite and token.tag_ == "NN" and (token.lower_ in DESCRIPTIONS or AGE.match(token.text)):
+            return self.salient_person(token)
+        return None
+
+    def named_body(self, token: Token) -> str | None:
+        """"the ministry said": the organization last named with that word in its name."""
+        if not any(c.dep_ == "det" and c.lower_ == "the" for c in token.children):
+            return None
+        head = _lemma(token)
+        for index in range(token.i - 1, -1, -1):
+            name, kind = self.token_entity.get(index, ("", "person"))
+            if kind == "organization" and head in name.lower().split():
+                return name
+        return None
 
     def salient_person(self, token: Token) -> str | None:
         """The person a pronoun refers to: the latest sentence subject, else the latest mention."""
