@@ -29,7 +29,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("embedded image", re.compile(r"<image\b|data:image/|^!\[[^\]]*\]\(", _I)),
     ("embedded image", re.compile(r"^(image|photo|picture|video|gallery)$", _I)),
     ("logo", re.compile(r"^\S.{0,40}\blogo$", _I)),
-    ("breadcrumbs", re.compile(r"^home\s*[>»›/]|^\S[^>»›]{0,40}(\s[>»›]\s[^>»›]+){2,}$", _I)),
+    ("breadcrumbs", re.compile(r"^home\s*[>»›/|]|^\S[^>»›|]{0,40}(\s[>»›|]\s[^>»›|]+){2,}$", _I)),
     ("section menu", re.compile(r"^[•·▪►■]\s*\S(\S*\s?){0,4}$")),
     ("empty byline", re.compile(r"^(article\s+)?(written\s+)?by\s*:\s*(source\s*:\s*)?$", _I)),
 )

@@ -51,6 +51,13 @@ def test_menus_breadcrumbs_and_repeated_headline_before_the_body() -> None:
     assert {"breadcrumbs", "section menu", "repeated headline"} <= {r for _, r, _ in article.removed}
 
 
+def test_breadcrumbs_with_bars_are_not_the_headline() -> None:
+    text = "Menu\nHome | World | Middle East\nCouncil passes budget in late vote\nShare this article\n" + LEDE
+    article, _ = parse_raw(Path("x.txt"), text.encode(), PUBLISHED)
+    assert article.title == "Council passes budget in late vote"
+    assert (2, "breadcrumbs", "Home | World | Middle East") in article.removed
+
+
 def test_caption_that_is_a_sentence_is_kept_and_subheads_become_headings() -> None:
     paragraphs, _ = body_of(f"Budget passes\n\n{LEDE}\n\nWhy It Matters\n\nThe mayor at the council, March 5, "
                             "2024, in Springfield.\n")
