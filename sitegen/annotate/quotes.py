@@ -42,10 +42,9 @@ ORG_NOUNS = {"administration", "ministry", "department", "government", "office",
 # Heads of a definite description that stands for someone named before: "the Kentucky senator said",
 # "the 45-year-old told reporters". Indefinite ones ("a senior official") are unnamed speakers.
 DESCRIPTIONS = {"president", "minister", "secretary", "chancellor", "senator", "governor", "mayor", "leader",
-                "chief", "executive", "director", "chairman", "chairwoman", "chair", "official", "analyst",
-                "lawmaker", "politician", "diplomat", "envoy", "ambassador", "commander", "general", "judge",
-                "premier", "candidate", "founder", "owner", "economist", "professor", "scientist", "doctor",
-                "coach", "player", "star", "veteran", "activist", "resident", "farmer", "man", "woman"}
+                "chief", "executive", "director", "chairman", "chairwoman", "chair", "lawmaker", "politician",
+                "envoy", "ambassador", "commander", "general", "judge", "premier", "candidate", "founder", "owner",
+                "economist", "professor", "scientist", "coach", "player", "star", "veteran", "man", "woman"}
 AGE = re.compile(r"^\d{1,3}-year-old$")
 OPEN_MARKS = {"“", "\"", "‘", "'", "„", "«"}
 WH_WORDS = {"what", "who", "whatever", "which", "whoever"}
@@ -208,9 +207,14 @@ class SpeakerResolver:
         """"the Kentucky senator" whose role the article never gave: the person it is about, as a
         pronoun would be."""
         definite = any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
-        if definite and token.tag_ == "NN" and (token.lower_ in DESCRIPTIONS or AGE.match(token.text)):
-            return self.salient_person(token)
-        return None
+        if not (definite and token.tag_ == "NN" and (token.lower_ in DESCRIPTIONS or AGE.match(token.text))):
+            return None
+        # "A senior official, who ..., said ... the official said": someone the article never names
+        earlier = [t for t in self.doc[max(0, token.i - 120):token.i] if t.lower_ == token.lower_]
+        if earlier and not any(t.i in self.token_entity or any(c.i in self.token_entity for c in t.children)
+                               for t in earlier[-1:]):
+            return None
+        return self.salient_person(token)
 
     def named_body(self, token: Token) -> str | None:
         """"the ministry said": the organization last named with that word in its name."""
