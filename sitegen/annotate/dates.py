@@ -42,7 +42,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("rel_period", r"\b(?:last|this|next|earlier this|later this)\s+(?:week|weekend|month|year)\b", 1),
     ("the_weekend", r"\b(?:over|at|during|on)\s+the\s+weekend\b", 1),
     ("ago", rf"\b{NUMBER}\s+(?:days?|weeks?|months?|years?)\s+ago\b", 1),
-    ("later", rf"\b{NUMBER}\s+(?:days?|weeks?)\s+(?:later|earlier|after|before)\b", 1),
+    # "two days later" points from the last day named; "a day after Russia warned" joins two events.
+    ("later", rf"\b{NUMBER}\s+(?:days?|weeks?)\s+(?:later|earlier|(?:after|before)(?=[,.;]))", 1),
     ("deictic", r"\b(?:yesterday|today|tomorrow|tonight|last night|this morning|this afternoon|"
                 r"this evening)\b", 1),
     ("same_day", r"\bthe same day\b", 1),
