@@ -19,11 +19,10 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar, cast
 
 from rapidfuzz import fuzz
-from unidecode import unidecode
 
 from sitegen.linking import Linking, NodeKey
 from sitegen.model import Annotations, Entity, EntityKind, EntityPage, KnowledgeBase, KnownEntity
-from sitegen.slugs import slugify
+from sitegen.slugs import slugify, spelling_key
 
 
 class UnionFind:
@@ -55,20 +54,12 @@ def _form(text: str) -> str:
     return re.sub(r"['’]s$", "", text.replace(".", "")).casefold().strip()
 
 
-@lru_cache(maxsize=100_000)
-def _translit(name: str) -> str:
-    """A spelling key that folds common transliteration variants (yy/iy/y, ii/i, kh/h)."""
-    key = unidecode(name).lower()
-    for pattern, repl in ((r"(yy|iy|ij|yi)\b", "y"), (r"ii\b", "i"), ("kh", "h"), ("ou", "u"), ("j", "y")):
-        key = re.sub(pattern, repl, key)
-    return key
-
-
 def _same_person(a: str, b: str) -> bool:
     wa, wb = a.split(), b.split()
     if len(wa) < 2 or len(wb) < 2:
         return False
-    return _translit(wa[0]) == _translit(wb[0]) and fuzz.ratio(_translit(wa[-1]), _translit(wb[-1])) >= 85
+    return spelling_key(wa[0]) == spelling_key(wb[0]) and \
+        fuzz.ratio(spelling_key(wa[-1]), spelling_key(wb[-1])) >= 85
 
 
 Spelling = str
@@ -164,7 +155,7 @@ class SpellingSets:
                 self.join(spelling, self.full_names[name])
                 return
             self.full_names[name] = spelling
-            names = self.by_first[_translit(name.split()[0])]
+            names = self.by_first[spelling_key(name.split()[0])]
             for other in names:
                 if _same_person(min(name, other), max(name, other)):
                     self.join(spelling, self.full_names[other])
@@ -184,7 +175,7 @@ class SpellingSets:
         name = _parts(spelling)[1]
         if self.full_names.get(name) == spelling:
             del self.full_names[name]
-            self.by_first[_translit(name.split()[0])].remove(name)
+            self.by_first[spelling_key(name.split()[0])].remove(name)
         return True
 
 

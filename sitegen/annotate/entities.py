@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sitegen.annotate import gazetteer
 from sitegen.model import Entity, EntityKind
+from sitegen.slugs import spelling_key
 
 if TYPE_CHECKING:  # spaCy loads in a second; only annotation needs it
     from spacy.tokens import Doc, Span, Token
@@ -39,11 +40,14 @@ PORTFOLIO_WORDS = {"defense", "defence", "state", "foreign", "interior", "justic
                    "health", "finance", "trade", "energy", "economy", "education", "transport"}
 EVENT_WORDS = re.compile(r"\b(Forum|Summit|Conference|Olympics|Games|Festival|Awards?|Cup|Championships?|"
                          r"Congress of|Week|Day)\b")
+# Agreements and programmes are neither bodies nor places ("the Black Sea Grain Initiative").
+AGREEMENT_WORDS = re.compile(r"\b(Initiative|Agreement|Accords?|Treaty|Deal|Pact|Protocol|Plan|Act)$")
 ORG_HEADS = {"ministry", "department", "service", "services", "agency", "office", "council", "committee",
              "government", "parliament", "court", "bank", "party", "army", "navy", "forces", "police",
              "commission", "administration", "guard", "survey", "institute"}
 PLACE_SUFFIXES = {"region", "oblast", "province", "district", "county", "peninsula", "governorate",
-                  "territory", "airport", "valley", "sea", "river"}
+                  "territory", "airport", "valley", "sea", "river", "crossing", "strait", "coast", "island",
+                  "islands", "mountains", "lake", "bay", "port"}
 # Courtesy titles make a person of what follows whatever the model says ("Ms Amanda Pritchard").
 HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "prof", "prof.", "mx", "mx."}
 # The last word of a company's or body's name; the model calls "Aurora Air" a person.
@@ -53,6 +57,9 @@ ORG_DESIGNATORS = {"air", "airlines", "airways", "bank", "group", "holdings", "i
                    "institute", "university", "association", "union", "party", "council", "agency", "ministry"}
 # "SkyLink": a capital inside a word names a brand, not a place ("McAllen" and the like excepted).
 CAMEL_CASE = re.compile(r"^(?!Mc|Mac|De|Di|La|Le|Du|Van|Von|O')[A-Z][a-z]+[A-Z]\w*$")
+# Lower-case words inside a person's name ("Mohammed bin Salman", "Ursula von der Leyen").
+NAME_PARTICLES = {"bin", "bint", "ibn", "al", "el", "de", "da", "di", "do", "dos", "das", "du", "del", "della",
+                  "van", "von", "der", "den", "la", "le", "ben"}
 MONTHS_AND_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
                    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
                    "saturday", "sunday"}
@@ -92,10 +99,11 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
 
     mentions = [m for m in (_clean(doc, ent, not in_title_case(ent.start_char)) for ent in doc.ents
                             if ent.label_ in LABEL_KIND or ent.label_ == "NORP") if m]
-    mentions = _merge_adjacent_orgs(doc, mentions)
+    mentions = _merge_adjacent_people(doc, _merge_adjacent_orgs(doc, mentions))
     mentions += _untagged(doc, mentions, in_title_case)
     full_names = _full_names(mentions)
     surname_of = _surname_index(full_names)
+    surname_of.update(_surname_spellings(mentions, surname_of))
     mentions += _unlabelled_surnames(doc, mentions, surname_of, in_title_case)
     votes = _label_votes(doc, mentions)
     places_in_lists = _coordinated_with_places(doc, mentions)
@@ -110,6 +118,8 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
 def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     start, end = ent.start, _through_hyphens(doc, ent)
     label = ent.label_
+    if _dateline_place_end(doc, doc[start]) == end:
+        label = "GPE"  # "CAIRO:" opening the body, which the model may call anything
     titled = ent.end - start >= 2 and doc[start].lower_ in HONORIFICS
     if titled or (start > 0 and doc[start - 1].lower_ in HONORIFICS):
         label = "PERSON"
@@ -129,6 +139,8 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)):
         label = "ORG"
     if label == "ORG" and (EVENT_WORDS.search(text) or text.lower() in PORTFOLIO_WORDS):
+        return None
+    if label in ("ORG", "GPE", "LOC", "FAC") and AGREEMENT_WORDS.search(text) and end - start >= 2:
         return None
     if end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES and doc[end].is_lower:
         end, label = end + 1, "LOC"  # "Donetsk region", "Shannon airport"
@@ -191,7 +203,7 @@ def _dateline_place_end(doc: Doc, token: Token) -> int:
     end = token.i
     while end < len(doc) and end - token.i < 4 and doc[end].is_alpha and doc[end].is_upper and len(doc[end]) > 1:
         end += 1
-    if end == token.i or end >= len(doc) or doc[end].text not in ("(", ",", "—", "–", "-"):
+    if end == token.i or end >= len(doc) or doc[end].text not in ("(", ",", ":", "—", "–", "-"):
         return 0
     return end if len(doc[token.i:end].text) > 3 else 0
 
@@ -211,11 +223,34 @@ def _merge_adjacent_orgs(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     return [m for m in merged if id(m) not in absorbed]
 
 
+def _merge_adjacent_people(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """"Mohammed bin Abdulrahman" + "Al Thani", split by the model at a particle or left untagged
+    after it: one name."""
+    merged: list[Mention] = []
+    for mention in sorted(mentions, key=lambda m: m.start):
+        end = mention.end
+        while mention.label == "PERSON" and mention.in_body and end < len(doc) and end - mention.start < 5 \
+                and doc[end].pos_ == "PROPN" and doc[end].text[:1].isupper() and not doc[end].ent_type_ \
+                and not doc[end].is_sent_start:
+            end += 1
+        if end > mention.end:
+            mention = Mention(mention.start, end, doc[mention.start:end].text, "PERSON", True)
+        last = merged[-1] if merged else None
+        if last and last.label == mention.label == "PERSON" and last.end == mention.start \
+                and last.in_body == mention.in_body:
+            merged[-1] = Mention(last.start, mention.end, doc[last.start:mention.end].text, "PERSON", last.in_body)
+        else:
+            merged.append(mention)
+    return merged
+
+
 def _full_names(mentions: list[Mention]) -> list[str]:
     names = []
     for m in mentions:
         words = m.text.split()
-        if m.label == "PERSON" and m.in_body and 2 <= len(words) <= 4 and all(w[0].isupper() for w in words):
+        capitalised = words[0][0].isupper() and words[-1][0].isupper() and \
+            all(w[0].isupper() or w in NAME_PARTICLES for w in words)
+        if m.label == "PERSON" and m.in_body and 2 <= len(words) <= 5 and capitalised:
             names.append(m.text)
     return names
 
@@ -226,6 +261,14 @@ def _surname_index(full_names: list[str]) -> dict[str, str]:
         index.setdefault(name, name)
         index.setdefault(name.split()[-1], name)
     return index
+
+
+def _surname_spellings(mentions: list[Mention], surname_of: dict[str, str]) -> dict[str, str]:
+    """"Zelensky" in an article that introduced "Volodymyr Zelenskyy": another transliteration of the
+    surname is the same person."""
+    by_key = {spelling_key(word): name for word, name in surname_of.items() if " " not in word}
+    return {m.text: by_key[spelling_key(m.text)] for m in mentions
+            if " " not in m.text and m.text not in surname_of and spelling_key(m.text) in by_key}
 
 
 def _unlabelled_surnames(doc: Doc, mentions: list[Mention], surname_of: dict[str, str],
@@ -368,6 +411,8 @@ def _role(doc: Doc, group: list[Mention], name: str) -> str | None:
 
 
 def _is_role_token(token: Token, m: Mention) -> bool:
+    if token.text in ("-", "–") and not token.whitespace_ and not token.nbor(-1).whitespace_:
+        return True  # "Secretary-General"
     if token.is_punct and token.text not in {"’s", "'s"}:
         return False
     if token.pos_ in ("DET", "VERB", "AUX", "ADP", "PRON", "CCONJ", "SCONJ", "ADV") and token.text not in {"’s", "'s"}:
