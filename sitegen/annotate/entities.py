@@ -55,6 +55,14 @@ ORG_DESIGNATORS = {"air", "airlines", "airways", "bank", "group", "holdings", "i
                    "corporation", "ltd", "ltd.", "plc", "llc", "co", "co.", "motors", "energy", "pharma",
                    "pharmaceuticals", "media", "capital", "partners", "technologies", "systems", "foundation",
                    "institute", "university", "association", "union", "party", "council", "agency", "ministry"}
+# What a company is called in apposition ("Nordtek, Europe's largest maker of memory chips").
+COMPANY_NOUNS = {"maker", "company", "firm", "group", "carrier", "airline", "bank", "lender", "insurer",
+                 "operator", "producer", "supplier", "retailer", "manufacturer", "giant", "startup", "chipmaker",
+                 "automaker", "broadcaster", "publisher", "developer", "conglomerate", "subsidiary", "brand"}
+# Titles before a name that are not in TITLE_WORDS, so a name is not stretched over them.
+MORE_TITLES = {"mp", "mep", "cfo", "coo", "archbishop", "bishop", "cardinal", "rabbi", "imam", "father", "sister",
+               "brigadier", "major", "sergeant", "marshal", "coach", "professor", "attorney", "detective",
+               "inspector", "superintendent", "constable", "pastor", "reverend", "rev.", "saint", "st."}
 # "SkyLink": a capital inside a word names a brand, not a place ("McAllen" and the like excepted).
 CAMEL_CASE = re.compile(r"^(?!Mc|Mac|De|Di|La|Le|Du|Van|Von|O')[A-Z][a-z]+[A-Z]\w*$")
 # Lower-case words inside a person's name ("Mohammed bin Salman", "Ursula von der Leyen").
@@ -133,10 +141,12 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     text = POSSESSIVE.sub("", doc[start:end].text).strip()
     if not text or not text[0].isupper() or text.lower() in MONTHS_AND_DAYS or any(c.isdigit() for c in text):
         return None
+    if start >= 2 and doc[start - 1].text == "-" and doc[start - 2].text in ("R", "D", "I"):
+        return None  # a senator's party and state ("Sen. Rand Paul, R-Ky."), not a place of the story
     if end - start == 1 and doc[start].is_sent_start and doc[start].pos_ == "NOUN":
         return None  # a common noun capitalised by its place ("Forecasters warned", "Press secretary X")
     company = label == "PERSON" and end - start >= 2 and doc[end - 1].lower_ in ORG_DESIGNATORS
-    if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)):
+    if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)) or _described_as_company(doc, start, end):
         label = "ORG"
     if label == "ORG" and (EVENT_WORDS.search(text) or text.lower() in PORTFOLIO_WORDS):
         return None
@@ -152,6 +162,14 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
             and not ACRONYM.match(text):
         return None  # a capitalised first word of a quote ("Suffice to say") is not a name
     return Mention(start, end, text, label, in_body)
+
+
+def _described_as_company(doc: Doc, start: int, end: int) -> bool:
+    """"Shares in Nordtek", "Nordtek, Europe's largest maker of memory chips": a company, whatever the
+    model says."""
+    if start >= 2 and doc[start - 2].lower_ in ("shares", "stock") and doc[start - 1].lower_ in ("in", "of"):
+        return True
+    return any(c.dep_ == "appos" and c.lower_ in COMPANY_NOUNS and c.i >= end for c in doc[end - 1].children)
 
 
 def _through_hyphens(doc: Doc, ent: Span) -> int:
@@ -228,7 +246,12 @@ def _merge_adjacent_people(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     after it: one name."""
     merged: list[Mention] = []
     for mention in sorted(mentions, key=lambda m: m.start):
-        end = mention.end
+        start, end = mention.start, mention.end
+        while mention.label == "PERSON" and mention.in_body and start > 0 and end - start < 4 \
+                and _untitled_name_word(doc[start - 1]):
+            start -= 1  # "Sophia" before "Lin Lakin"
+        if start < mention.start:
+            mention = Mention(start, end, doc[start:end].text, "PERSON", True)
         while mention.label == "PERSON" and mention.in_body and end < len(doc) and end - mention.start < 5 \
                 and doc[end].pos_ == "PROPN" and doc[end].text[:1].isupper() and not doc[end].ent_type_ \
                 and not doc[end].is_sent_start:
@@ -242,6 +265,14 @@ def _merge_adjacent_people(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         else:
             merged.append(mention)
     return merged
+
+
+def _untitled_name_word(token: Token) -> bool:
+    """A capitalised word the model left out of a name: not a title, a courtesy title or a name of its own."""
+    lower = token.lower_
+    return token.pos_ == "PROPN" and token.text[:1].isupper() and not token.text.isupper() \
+        and not token.ent_type_ and lower not in TITLE_WORDS and lower not in HONORIFICS \
+        and lower not in MORE_TITLES and lower.rstrip(".") not in TITLE_WORDS
 
 
 def _full_names(mentions: list[Mention]) -> list[str]:
