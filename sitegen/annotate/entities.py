@@ -116,7 +116,8 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
     votes = _label_votes(doc, mentions)
     places_in_lists = _coordinated_with_places(doc, mentions)
     for mention in mentions:
-        mention.kind = _decide_kind(mention, surname_of, votes, places_in_lists)
+        mention.kind = None if _thing_named(doc, mention, surname_of) else \
+            _decide_kind(mention, surname_of, votes, places_in_lists)
     body_texts = {m.text for m in mentions if m.in_body and m.kind}
     kept = [m for m in mentions if m.kind and (m.in_body or m.text in body_texts or m.text in surname_of)]
     _assign_keys(kept, surname_of, doc)
@@ -145,6 +146,8 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         return None  # a senator's party and state ("Sen. Rand Paul, R-Ky."), not a place of the story
     if end - start == 1 and doc[start].is_sent_start and doc[start].pos_ == "NOUN":
         return None  # a common noun capitalised by its place ("Forecasters warned", "Press secretary X")
+    if label in ("ORG", "GPE", "LOC") and end - start >= 2 and _titled_by_apposition(doc, start, end):
+        label = "PERSON"  # "Ukraine's defence minister, Rustem Umerov," whatever the model says
     company = label == "PERSON" and end - start >= 2 and doc[end - 1].lower_ in ORG_DESIGNATORS
     if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)) or _described_as_company(doc, start, end):
         label = "ORG"
@@ -162,6 +165,20 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
             and not ACRONYM.match(text):
         return None  # a capitalised first word of a quote ("Suffice to say") is not a name
     return Mention(start, end, text, label, in_body)
+
+
+PERSON_TITLE_HEADS = {"minister", "secretary", "president", "spokesman", "spokeswoman", "spokesperson", "chief",
+                      "leader", "ambassador", "envoy", "governor", "mayor", "senator", "general", "commander",
+                      "chairman", "chairwoman", "director", "adviser", "advisor", "premier", "chancellor"}
+
+
+def _titled_by_apposition(doc: Doc, start: int, end: int) -> bool:
+    """A name in apposition to a person's title, before it ("the defence minister, Rustem Umerov,") or
+    after it ("Rustem Umerov, the defence minister,")."""
+    head = doc[end - 1]
+    if head.dep_ == "appos" and head.head.i < start and head.head.lower_ in PERSON_TITLE_HEADS:
+        return True
+    return any(c.dep_ == "appos" and c.i >= end and c.lower_ in PERSON_TITLE_HEADS for c in head.children)
 
 
 def _described_as_company(doc: Doc, start: int, end: int) -> bool:
@@ -273,6 +290,21 @@ def _untitled_name_word(token: Token) -> bool:
     return token.pos_ == "PROPN" and token.text[:1].isupper() and not token.text.isupper() \
         and not token.ent_type_ and lower not in TITLE_WORDS and lower not in HONORIFICS \
         and lower not in MORE_TITLES and lower.rstrip(".") not in TITLE_WORDS
+
+
+# Nouns a surname commonly modifies ("the Trump administration", "the Biden campaign").
+PEOPLE_CONTEXT = {"administration", "government", "campaign", "family", "era", "presidency", "team", "camp",
+                  "aide", "aides", "allies", "cabinet", "doctrine", "plan", "speech", "visit", "trial", "case",
+                  "foundation", "estate", "supporters", "loyalists", "interview", "meeting", "call"}
+
+
+def _thing_named(doc: Doc, m: Mention, surname_of: dict[str, str]) -> bool:
+    """A lone name the model calls a person that only modifies a thing ("a third Patriot battery",
+    "Taurus missiles"), in an article that never introduces anyone by it."""
+    token = doc[m.start]
+    return m.label == "PERSON" and m.end - m.start == 1 and m.text not in surname_of \
+        and token.dep_ == "compound" and token.head.pos_ == "NOUN" and token.head.is_lower \
+        and token.head.lower_ not in PEOPLE_CONTEXT
 
 
 def _full_names(mentions: list[Mention]) -> list[str]:
