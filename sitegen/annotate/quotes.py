@@ -270,7 +270,10 @@ def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> li
         tokens = doc.char_span(span.start, span.end, alignment_mode="expand")
         if tokens is None or len(tokens) == 0:
             continue
-        cue = _first_found(_cue_after(doc, tokens), _cue_before(doc, tokens), _governing_cue(tokens))
+        if _names_something(tokens):
+            continue
+        cue = _first_found(_cue_after(doc, tokens), _cue_before(doc, tokens), _governing_cue(tokens),
+                           _colon_cue(doc, tokens))
         subject = _subject_of(cue)
         speaker = resolver.speaker(subject) if subject is not None else None
         previous = _continued(found, span) if cue is None else None
@@ -281,6 +284,42 @@ def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> li
                                 cue.lower_ if cue is not None else None, cue.i if cue is not None else None,
                                 span.paragraph))
     return found
+
+
+# Words before a quoted title or nickname ('the documentary "Into the Fire"', 'dubbed "the Iron Lady"').
+NAMING_WORDS = {"documentary", "film", "movie", "book", "novel", "song", "album", "series", "show", "programme",
+                "program", "play", "report", "operation", "exercise", "campaign", "slogan", "hashtag", "dubbed",
+                "called", "titled", "entitled", "named", "nicknamed", "known", "codenamed"}
+MINOR_WORDS = {"the", "a", "an", "of", "in", "on", "and", "to", "for", "at", "by", "with", "from"}
+
+
+def _names_something(tokens: Span) -> bool:
+    """A quoted title or nickname, not words anyone said: a few words in Title Case, without a
+    sentence's punctuation, after a word that names a work or introduces a name."""
+    words = [t for t in tokens if not t.is_punct]
+    if not words or len(words) > 8 or tokens[-1].text in (".", ",", "!", "?"):
+        return False
+    if not all(t.text[:1].isupper() or t.lower_ in MINOR_WORDS or not t.is_alpha for t in words):
+        return False
+    before = [t for t in tokens.doc[max(0, tokens.start - 4):tokens.start] if not t.is_punct]
+    return bool(before) and before[-1].lower_ in NAMING_WORDS
+
+
+def _colon_cue(doc: Doc, tokens: Span) -> Token | None:
+    """"Lavrov was blunt: "The plan is dead."": the verb of a short clause before a colon, when its
+    subject is someone."""
+    index = tokens.start - 1
+    while index >= 0 and doc[index].text in OPEN_MARKS:
+        index -= 1
+    if index < 1 or doc[index].text != ":":
+        return None
+    root = doc[index - 1]  # the head of the clause before the colon (the parse may hang it on the quote)
+    while root.head.i < index and root.head.i != root.i:
+        root = root.head
+    if root.pos_ not in ("VERB", "AUX"):
+        return None
+    subject = _first_child(root, ("nsubj",))
+    return root if subject is not None and subject.pos_ in ("PROPN", "PRON") else None
 
 
 def _first_found(*candidates: Token | None) -> Token | None:
