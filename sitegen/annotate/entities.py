@@ -58,7 +58,8 @@ ORG_DESIGNATORS = {"air", "airlines", "airways", "bank", "group", "holdings", "i
 # What a company is called in apposition ("Nordtek, Europe's largest maker of memory chips").
 COMPANY_NOUNS = {"maker", "company", "firm", "group", "carrier", "airline", "bank", "lender", "insurer",
                  "operator", "producer", "supplier", "retailer", "manufacturer", "giant", "startup", "chipmaker",
-                 "automaker", "broadcaster", "publisher", "developer", "conglomerate", "subsidiary", "brand"}
+                 "automaker", "broadcaster", "publisher", "developer", "conglomerate", "subsidiary", "brand",
+                 "agency", "newspaper", "channel", "outlet", "daily", "network", "magazine", "station", "party"}
 # Titles before a name that are not in TITLE_WORDS, so a name is not stretched over them.
 MORE_TITLES = {"mp", "mep", "cfo", "coo", "archbishop", "bishop", "cardinal", "rabbi", "imam", "father", "sister",
                "brigadier", "major", "sergeant", "marshal", "coach", "professor", "attorney", "detective",
@@ -90,6 +91,8 @@ class Mention:
     in_body: bool
     kind: EntityKind | None = None
     key: str = ""
+    company: bool = False
+    """The text calls it a company or outlet ("news agency Xinhua"): no gazetteer makes it a place."""
 
 
 @dataclass
@@ -111,7 +114,7 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
     mentions += _untagged(doc, mentions, in_title_case)
     full_names = _full_names(mentions)
     surname_of = _surname_index(full_names)
-    surname_of.update(_surname_spellings(mentions, surname_of))
+    surname_of.update(_short_forms(mentions, surname_of, full_names))
     mentions += _unlabelled_surnames(doc, mentions, surname_of, in_title_case)
     votes = _label_votes(doc, mentions)
     places_in_lists = _coordinated_with_places(doc, mentions)
@@ -148,8 +151,9 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         return None  # a common noun capitalised by its place ("Forecasters warned", "Press secretary X")
     if label in ("ORG", "GPE", "LOC") and end - start >= 2 and _titled_by_apposition(doc, start, end):
         label = "PERSON"  # "Ukraine's defence minister, Rustem Umerov," whatever the model says
+    described = _described_as_company(doc, start, end)
     company = label == "PERSON" and end - start >= 2 and doc[end - 1].lower_ in ORG_DESIGNATORS
-    if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)) or _described_as_company(doc, start, end):
+    if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)) or described:
         label = "ORG"
     if label == "ORG" and (EVENT_WORDS.search(text) or text.lower() in PORTFOLIO_WORDS):
         return None
@@ -164,7 +168,7 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     if label == "ORG" and end - start == 1 and start and doc[start - 1].text in QUOTE_OPENERS \
             and not ACRONYM.match(text):
         return None  # a capitalised first word of a quote ("Suffice to say") is not a name
-    return Mention(start, end, text, label, in_body)
+    return Mention(start, end, text, label, in_body, company=described)
 
 
 PERSON_TITLE_HEADS = {"minister", "secretary", "president", "spokesman", "spokeswoman", "spokesperson", "chief",
@@ -182,9 +186,11 @@ def _titled_by_apposition(doc: Doc, start: int, end: int) -> bool:
 
 
 def _described_as_company(doc: Doc, start: int, end: int) -> bool:
-    """"Shares in Nordtek", "Nordtek, Europe's largest maker of memory chips": a company, whatever the
-    model says."""
+    """"Shares in Nordtek", "Nordtek, Europe's largest maker of memory chips", "state news agency
+    Xinhua": a company or outlet, whatever the model says."""
     if start >= 2 and doc[start - 2].lower_ in ("shares", "stock") and doc[start - 1].lower_ in ("in", "of"):
+        return True
+    if start >= 1 and doc[start - 1].is_lower and doc[start - 1].lower_ in COMPANY_NOUNS:
         return True
     return any(c.dep_ == "appos" and c.lower_ in COMPANY_NOUNS and c.i >= end for c in doc[end - 1].children)
 
@@ -326,12 +332,23 @@ def _surname_index(full_names: list[str]) -> dict[str, str]:
     return index
 
 
-def _surname_spellings(mentions: list[Mention], surname_of: dict[str, str]) -> dict[str, str]:
-    """"Zelensky" in an article that introduced "Volodymyr Zelenskyy": another transliteration of the
-    surname is the same person."""
+def _short_forms(mentions: list[Mention], surname_of: dict[str, str], full_names: list[str]) -> dict[str, str]:
+    """One word for a person the article introduced in full: another transliteration of the surname
+    ("Zelensky" after "Volodymyr Zelenskyy"), or, when the model calls it a person, the first word of
+    one full name (family names first: "Wang" after "Wang Yi", "Xi" after "Xi Jinping")."""
     by_key = {spelling_key(word): name for word, name in surname_of.items() if " " not in word}
-    return {m.text: by_key[spelling_key(m.text)] for m in mentions
-            if " " not in m.text and m.text not in surname_of and spelling_key(m.text) in by_key}
+    by_first: dict[str, set[str]] = {}
+    for name in full_names:
+        by_first.setdefault(name.split()[0], set()).add(name)
+    found = {}
+    for m in mentions:
+        if " " in m.text or m.text in surname_of:
+            continue
+        if spelling_key(m.text) in by_key:
+            found[m.text] = by_key[spelling_key(m.text)]
+        elif m.label == "PERSON" and len(by_first.get(m.text, ())) == 1:
+            found[m.text] = next(iter(by_first[m.text]))
+    return found
 
 
 def _unlabelled_surnames(doc: Doc, mentions: list[Mention], surname_of: dict[str, str],
@@ -377,6 +394,8 @@ def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counte
                  places_in_lists: set[str]) -> EntityKind | None:
     if m.text in surname_of:
         return "person"
+    if m.company:
+        return "organization"
     single = len(m.text.split()) == 1
     if m.label == "NORP":
         return "place" if m.text in places_in_lists and m.text not in votes.get("__adjectives__", {}) else None
