@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sitegen.annotate import gazetteer
+from sitegen.annotate.given_names import is_given_name
 from sitegen.model import Entity, EntityKind
 from sitegen.slugs import spelling_key
 
@@ -291,11 +292,12 @@ def _merge_adjacent_people(doc: Doc, mentions: list[Mention]) -> list[Mention]:
 
 
 def _untitled_name_word(token: Token) -> bool:
-    """A capitalised word the model left out of a name: not a title, a courtesy title or a name of its own."""
+    """A given name the model left out of a name: not a title ("Councillor", "Judge"), a courtesy title
+    or a name of its own."""
     lower = token.lower_
     return token.pos_ == "PROPN" and token.text[:1].isupper() and not token.text.isupper() \
         and not token.ent_type_ and lower not in TITLE_WORDS and lower not in HONORIFICS \
-        and lower not in MORE_TITLES and lower.rstrip(".") not in TITLE_WORDS
+        and lower not in MORE_TITLES and lower.rstrip(".") not in TITLE_WORDS and is_given_name(token.text)
 
 
 # Nouns a surname commonly modifies ("the Trump administration", "the Biden campaign").

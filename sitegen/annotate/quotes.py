@@ -12,9 +12,11 @@ to the person whose role they match; "a State Department spokesperson" to the de
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sitegen.annotate.given_names import Pronoun, usual_pronoun
 from sitegen.model import Entity, EntityKind, QuoteKind
 
 if TYPE_CHECKING:  # spaCy loads in a second; only annotation needs it
@@ -46,6 +48,11 @@ DESCRIPTIONS = {"president", "minister", "secretary", "chancellor", "senator", "
                 "envoy", "ambassador", "commander", "general", "judge", "premier", "candidate", "founder", "owner",
                 "economist", "professor", "scientist", "coach", "player", "star", "veteran", "man", "woman"}
 AGE = re.compile(r"^\d{1,3}-year-old$")
+COURTESY_PRONOUNS: dict[str, Pronoun] = {"mr": "he", "ms": "she", "mrs": "she", "miss": "she"}
+FEMININE_WORDS = {"spokeswoman", "chairwoman", "congresswoman", "businesswoman", "queen", "princess", "duchess",
+                  "actress", "mother", "wife", "daughter", "sister", "widow", "grandmother", "woman"}
+MASCULINE_WORDS = {"spokesman", "chairman", "congressman", "businessman", "king", "prince", "duke", "actor",
+                   "father", "husband", "son", "brother", "widower", "grandfather", "man"}
 OPEN_MARKS = {"“", "\"", "‘", "'", "„", "«"}
 WH_WORDS = {"what", "who", "whatever", "which", "whoever"}
 
@@ -152,6 +159,12 @@ class SpeakerResolver:
         self.doc = doc
         self.token_entity = token_entity
         self.roles = {e.name: (e.role or "").lower() for e in entities if e.kind == "person"}
+        self.pronouns: dict[str, Pronoun | None] = {}
+        self.said_pronouns: dict[str, Pronoun] = {}  # "Mr Barclay", "Ms Pritchard"
+        for index, (name, kind) in token_entity.items():
+            before = doc[index - 1].lower_.rstrip(".") if index else ""
+            if kind == "person" and (index - 1) not in token_entity and before in COURTESY_PRONOUNS:
+                self.said_pronouns[name] = COURTESY_PRONOUNS[before]
 
     def speaker(self, token: Token) -> str | None:
         """Who a subject token stands for, or None for generic subjects ("officials")."""
@@ -228,7 +241,17 @@ class SpeakerResolver:
         return None
 
     def salient_person(self, token: Token) -> str | None:
-        """The person a pronoun refers to: the latest sentence subject, else the latest mention."""
+        """The person a pronoun refers to: the latest sentence subject, else the latest mention; of
+        those, the first whose pronoun is not known to be another ("she said" passes over a man)."""
+        wanted = "he" if token.lower_ in ("he", "him") else "she" if token.lower_ in ("she", "her") else None
+        first = None
+        for name in self._candidates(token):
+            first = first or name
+            if wanted is None or self._pronoun_of(name) in (wanted, None):
+                return name
+        return first
+
+    def _candidates(self, token: Token) -> Iterator[str]:
         sentences = list(self.doc.sents)
         current = next(i for i, s in enumerate(sentences) if s.start <= token.i < s.end)
         for index in range(current, max(current - 6, -1), -1):
@@ -236,14 +259,21 @@ class SpeakerResolver:
             limit = token.i if index == current else sentence.end
             subjects = [self._person_in_subject(t) for t in sentence if t.i < limit
                         and t.dep_ in ("nsubj", "nsubjpass") and t.lower_ not in PERSON_PRONOUNS]
-            subjects = [s for s in subjects if s]
-            if subjects:
-                return subjects[-1]
+            yield from (s for s in reversed(subjects) if s)
         for index in range(token.i - 1, -1, -1):
             entry = self.token_entity.get(index)
             if entry and entry[1] == "person":
-                return entry[0]
-        return None
+                yield entry[0]
+
+    def _pronoun_of(self, name: str) -> Pronoun | None:
+        """What the text says (Mr, Ms, a spokeswoman), else what the given name usually goes with."""
+        if name not in self.pronouns:
+            said = self.said_pronouns.get(name)
+            role_words = set(re.findall(r"[a-z]+", self.roles.get(name, "")))
+            by_role: Pronoun | None = "she" if role_words & FEMININE_WORDS else \
+                "he" if role_words & MASCULINE_WORDS else None
+            self.pronouns[name] = said or by_role or usual_pronoun(name.split()[0])
+        return self.pronouns[name]
 
     def _person_in_subject(self, token: Token) -> str | None:
         for t in token.subtree:
