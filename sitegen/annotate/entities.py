@@ -61,6 +61,9 @@ COMPANY_NOUNS = {"maker", "company", "firm", "group", "carrier", "airline", "ban
                  "operator", "producer", "supplier", "retailer", "manufacturer", "giant", "startup", "chipmaker",
                  "automaker", "broadcaster", "publisher", "developer", "conglomerate", "subsidiary", "brand",
                  "agency", "newspaper", "channel", "outlet", "daily", "network", "magazine", "station", "party"}
+# What a company has ("Nvidia's shares"), said of a name no gazetteer calls a place.
+COMPANY_CONTEXT = {"shares", "stock", "market", "revenue", "revenues", "profit", "profits", "earnings", "sales",
+                   "shareholders", "investors", "customers", "board", "chief", "ceo", "products"}
 # Titles before a name that are not in TITLE_WORDS, so a name is not stretched over them.
 MORE_TITLES = {"mp", "mep", "cfo", "coo", "archbishop", "bishop", "cardinal", "rabbi", "imam", "father", "sister",
                "brigadier", "major", "sergeant", "marshal", "coach", "professor", "attorney", "detective",
@@ -68,7 +71,7 @@ MORE_TITLES = {"mp", "mep", "cfo", "coo", "archbishop", "bishop", "cardinal", "r
 # "SkyLink": a capital inside a word names a brand, not a place ("McAllen" and the like excepted).
 CAMEL_CASE = re.compile(r"^(?!Mc|Mac|De|Di|La|Le|Du|Van|Von|O')[A-Z][a-z]+[A-Z]\w*$")
 # Lower-case words inside a person's name ("Mohammed bin Salman", "Ursula von der Leyen").
-NAME_PARTICLES = {"bin", "bint", "ibn", "al", "el", "de", "da", "di", "do", "dos", "das", "du", "del", "della",
+NAME_PARTICLES = {"bin", "bint", "ibn", "al", "el", "de", "da", "di", "dos", "das", "du", "del", "della",
                   "van", "von", "der", "den", "la", "le", "ben"}
 MONTHS_AND_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
                    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
@@ -163,7 +166,8 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     if end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES and doc[end].is_lower:
         end, label = end + 1, "LOC"  # "Donetsk region", "Shannon airport"
         text = doc[start:end].text
-    elif label in ("GPE", "LOC") and end < len(doc) and doc[end].lower_ in ORG_HEADS and doc[end].is_lower:
+    elif label in ("GPE", "LOC") and end < len(doc) and doc[end].lower_ in ORG_HEADS and doc[end].is_lower \
+            and doc[end].dep_ != "compound":  # not "UK government bond yields"
         end, label = end + 1, "ORG"  # "North America department"
         text = doc[start:end].text
     if label == "ORG" and end - start == 1 and start and doc[start - 1].text in QUOTE_OPENERS \
@@ -193,6 +197,9 @@ def _described_as_company(doc: Doc, start: int, end: int) -> bool:
         return True
     if start >= 1 and doc[start - 1].is_lower and doc[start - 1].lower_ in COMPANY_NOUNS:
         return True
+    if end + 1 < len(doc) and doc[end].text in ("'s", "’s") and doc[end + 1].lower_ in COMPANY_CONTEXT \
+            and not gazetteer.is_place(doc[start:end].text):
+        return True  # "Nvidia's market value", not "China's market"
     return any(c.dep_ == "appos" and c.lower_ in COMPANY_NOUNS and c.i >= end for c in doc[end - 1].children)
 
 
@@ -276,19 +283,35 @@ def _merge_adjacent_people(doc: Doc, mentions: list[Mention]) -> list[Mention]:
             start -= 1  # "Sophia" before "Lin Lakin"
         if start < mention.start:
             mention = Mention(start, end, doc[start:end].text, "PERSON", True)
-        while mention.label == "PERSON" and mention.in_body and end < len(doc) and end - mention.start < 5 \
-                and doc[end].pos_ == "PROPN" and doc[end].text[:1].isupper() and not doc[end].ent_type_ \
-                and not doc[end].is_sent_start:
+        while mention.label == "PERSON" and mention.in_body and end < len(doc) and end - mention.start < 6 \
+                and _name_goes_on(doc, end):
             end += 1
         if end > mention.end:
             mention = Mention(mention.start, end, doc[mention.start:end].text, "PERSON", True)
         last = merged[-1] if merged else None
-        if last and last.label == mention.label == "PERSON" and last.end == mention.start \
+        if last is not None and mention.start < last.end:
+            continue  # taken into the name before it ("Leyen" after "Ursula von der")
+        # "Ursula von der" + "Leyen", which the model tagged a place: a name never ends on a particle
+        after_particle = last is not None and last.label == "PERSON" and doc[last.end - 1].lower_ in NAME_PARTICLES
+        if last and (last.label == mention.label == "PERSON" or after_particle) and last.end == mention.start \
                 and last.in_body == mention.in_body:
             merged[-1] = Mention(last.start, mention.end, doc[last.start:mention.end].text, "PERSON", last.in_body)
         else:
             merged.append(mention)
     return merged
+
+
+def _name_goes_on(doc: Doc, index: int) -> bool:
+    """Whether the word at `index` continues the name before it: a capitalised word the model left
+    untagged ("Al Thani" after "Mohammed bin Abdulrahman"), a particle before a capitalised word, or
+    whatever capitalised word follows a particle ("Leyen", tagged a place, after "Ursula von der")."""
+    word = doc[index]
+    if word.lower_ in NAME_PARTICLES:
+        return index + 1 < len(doc) and doc[index + 1].text[:1].isupper()
+    if not word.text[:1].isupper() or not word.is_alpha:
+        return False
+    return doc[index - 1].lower_ in NAME_PARTICLES or \
+        (word.pos_ == "PROPN" and not word.ent_type_ and not word.is_sent_start)
 
 
 def _untitled_name_word(token: Token) -> bool:
