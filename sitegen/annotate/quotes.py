@@ -177,6 +177,8 @@ class SpeakerResolver:
         lower = token.lower_
         if lower in PERSON_PRONOUNS:
             return self.salient_person(token)
+        if lower == "it":  # "the Kremlin said, expressing what it called ..."
+            return self.salient_body(token)
         if token.pos_ == "PRON":
             return None
         subtree = list(token.subtree)
@@ -192,7 +194,7 @@ class SpeakerResolver:
                 return _noun_phrase(token)
             return self.named_body(token)
         if token.tag_ in ("NNS", "NNPS") or (_lemma(token) in GENERIC_HEADS and token.tag_ != "NN"):
-            return None
+            return self._body_of(token)  # "Analysts at Wedbush Securities said": the firm, else nobody
         if token.pos_ == "NOUN":
             return self.by_title(token) or self.described(token)
         if token.pos_ == "PROPN":
@@ -228,6 +230,32 @@ class SpeakerResolver:
                                for t in earlier[-1:]):
             return None
         return self.salient_person(token)
+
+    def _body_of(self, token: Token) -> str | None:
+        """The organization a group of unnamed people speaks from ("analysts at X", "officials from X")."""
+        for prep in token.children:
+            if prep.dep_ == "prep" and prep.lower_ in ("at", "of", "from", "with"):
+                for word in prep.subtree:
+                    entry = self.token_entity.get(word.i)
+                    if entry and entry[1] == "organization":
+                        return entry[0]
+        return None
+
+    def salient_body(self, token: Token) -> str | None:
+        """The organization "it" stands for: the latest one that was the subject of this sentence or the
+        one before."""
+        sentence = token.sent
+        previous = self.doc[sentence.start - 1].sent if sentence.start else None
+        for part in (sentence, previous):
+            if part is None:
+                continue
+            subjects = [t for t in part if t.i < token.i and t.dep_ in ("nsubj", "nsubjpass")]
+            for subject in reversed(subjects):
+                for word in subject.subtree:
+                    entry = self.token_entity.get(word.i)
+                    if entry and entry[1] == "organization":
+                        return entry[0]
+        return None
 
     def named_body(self, token: Token) -> str | None:
         """"the ministry said": the organization last named with that word in its name."""
