@@ -31,6 +31,8 @@ test: install lint
 
 eval: install
 	$(PY) -m sitegen eval --gold ../shared/gold --articles seeds
+	$(PY) -m sitegen eval --gold tests/fixtures/hand_annotated/gold --articles tests/fixtures/hand_annotated/raw \
+		--scorer ../shared/gold/score.py
 
 bench: install
 	$(PY) scripts/bench.py --sizes 1000 10000

@@ -106,6 +106,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--gold", type=Path, required=True, help="folder of gold .yaml files and score.py")
     ev.add_argument("--articles", type=Path, help="folder of raw .txt articles to annotate")
     ev.add_argument("--predictions", type=Path, help="folder to write (or, alone, to read) predictions")
+    ev.add_argument("--scorer", type=Path, help="score.py to use for gold files that have none beside them "
+                    "(this project's hand-annotated set is scored with the shared gold set's)")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
     return top
 
@@ -324,7 +326,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from sitegen.evaluate import evaluate, format_table
 
-    result = evaluate(args.gold, args.articles, args.predictions)
+    result = evaluate(args.gold, args.articles, args.predictions, args.scorer)
     print(json.dumps(result, indent=2, sort_keys=True) if args.json else format_table(result))
     return 0
 

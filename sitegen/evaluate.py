@@ -21,11 +21,12 @@ CATEGORIES = ("people", "organizations", "places", "quotes_all", "quotes_all+spe
 GROUP_OF_KIND = {"person": "people", "organization": "organizations", "place": "places"}
 
 
-def load_scorer(gold_dir: Path) -> ModuleType:
-    """The scorer that ships beside the gold files (`score.py`), used as is."""
-    path = gold_dir / "score.py"
+def load_scorer(gold_dir: Path, scorer: Path | None = None) -> ModuleType:
+    """The scorer that ships beside the gold files (`score.py`), or another gold set's, used as is."""
+    path = scorer or gold_dir / "score.py"
     if not path.exists():
-        raise SitegenError(f"{path}: no scorer beside the gold files; eval uses the gold set's own score.py")
+        raise SitegenError(f"{path}: no scorer beside the gold files; eval uses the gold set's own score.py "
+                           "(or the one --scorer names)")
     spec = importlib.util.spec_from_file_location("gold_score", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -76,9 +77,10 @@ def predict(raw_dir: Path, gold_dir: Path, out_dir: Path) -> list[Path]:
     return written
 
 
-def evaluate(gold_dir: Path, raw_dir: Path | None, predictions_dir: Path | None) -> dict[str, Any]:
+def evaluate(gold_dir: Path, raw_dir: Path | None, predictions_dir: Path | None,
+             scorer_path: Path | None = None) -> dict[str, Any]:
     """Scores per category; with `raw_dir`, annotates those articles first."""
-    scorer = load_scorer(gold_dir)
+    scorer = load_scorer(gold_dir, scorer_path)
     if raw_dir is None:
         if predictions_dir is None:
             raise SitegenError("eval needs --articles RAW_DIR (to annotate) or --predictions DIR (to score)")
