@@ -247,6 +247,8 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
 def _dateline_place_end(doc: Doc, token: Token) -> int:
     """A dateline's city in capitals at the start of a paragraph ("NEW YORK (AP) —", "PARIS, March 3"):
     the end of its tokens, or 0."""
+    if not (token.is_upper and token.is_alpha):
+        return 0  # most words, tested first: this runs for every token
     if token.i and "\n\n" not in doc[token.i - 1].text and "\n\n" not in doc[token.i - 1].whitespace_:
         return 0
     end = token.i
