@@ -520,8 +520,8 @@ def _role(doc: Doc, group: list[Mention], name: str) -> str | None:
 
 
 def _is_role_token(token: Token, m: Mention) -> bool:
-    if token.text in ("-", "–") and not token.whitespace_ and not token.nbor(-1).whitespace_:
-        return True  # "Secretary-General"
+    if token.text in ("-", "–"):  # "Secretary-General", not a dash opening a paragraph ("–Putin said")
+        return token.i > 0 and not token.whitespace_ and not token.nbor(-1).whitespace_ and token.nbor(-1).is_alpha
     if token.is_punct and token.text not in {"’s", "'s"}:
         return False
     if token.pos_ in ("DET", "VERB", "AUX", "ADP", "PRON", "CCONJ", "SCONJ", "ADV") and token.text not in {"’s", "'s"}:
@@ -547,5 +547,5 @@ def _appositive(doc: Doc, m: Mention) -> str | None:
 
 
 def _tidy_role(role: str) -> str | None:
-    role = re.sub(r"^(the|a|an|his|her|its|their)\s+", "", role.strip(" ,"), flags=re.IGNORECASE)
+    role = re.sub(r"^(the|a|an|his|her|its|their)\s+", "", role.strip(" ,-–"), flags=re.IGNORECASE)
     return role if role and len(role.split()) <= 10 else None

@@ -226,9 +226,10 @@ class SpeakerResolver:
             return None
         # "A senior official, who ..., said ... the official said": someone the article never names
         earlier = [t for t in self.doc[max(0, token.i - 120):token.i] if t.lower_ == token.lower_]
-        if earlier and not any(t.i in self.token_entity or any(c.i in self.token_entity for c in t.children)
-                               for t in earlier[-1:]):
-            return None
+        last = earlier[-1] if earlier else None
+        if last is not None and not (last.i in self.token_entity or last.head.i in self.token_entity
+                                     or any(c.i in self.token_entity for c in last.children)):
+            return None  # the last "official" was nobody named ("Senator Amy Kerr" names her)
         return self.salient_person(token)
 
     def _body_of(self, token: Token) -> str | None:
