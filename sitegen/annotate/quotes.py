@@ -234,13 +234,8 @@ class SpeakerResolver:
 
     def _body_of(self, token: Token) -> str | None:
         """The organization a group of unnamed people speaks from ("analysts at X", "officials from X")."""
-        for prep in token.children:
-            if prep.dep_ == "prep" and prep.lower_ in ("at", "of", "from", "with"):
-                for word in prep.subtree:
-                    entry = self.token_entity.get(word.i)
-                    if entry and entry[1] == "organization":
-                        return entry[0]
-        return None
+        preps = [p for p in token.children if p.dep_ == "prep" and p.lower_ in ("at", "of", "from", "with")]
+        return next((name for p in preps if (name := self._named_in(p, "organization"))), None)
 
     def salient_body(self, token: Token) -> str | None:
         """The organization "it" stands for: the latest one that was the subject of this sentence or the
@@ -252,10 +247,9 @@ class SpeakerResolver:
                 continue
             subjects = [t for t in part if t.i < token.i and t.dep_ in ("nsubj", "nsubjpass")]
             for subject in reversed(subjects):
-                for word in subject.subtree:
-                    entry = self.token_entity.get(word.i)
-                    if entry and entry[1] == "organization":
-                        return entry[0]
+                name = self._named_in(subject, "organization")
+                if name:
+                    return name
         return None
 
     def named_body(self, token: Token) -> str | None:
@@ -286,7 +280,7 @@ class SpeakerResolver:
         for index in range(current, max(current - 6, -1), -1):
             sentence = sentences[index]
             limit = token.i if index == current else sentence.end
-            subjects = [self._person_in_subject(t) for t in sentence if t.i < limit
+            subjects = [self._named_in(t, "person") for t in sentence if t.i < limit
                         and t.dep_ in ("nsubj", "nsubjpass") and t.lower_ not in PERSON_PRONOUNS]
             yield from (s for s in reversed(subjects) if s)
         for index in range(token.i - 1, -1, -1):
@@ -304,10 +298,11 @@ class SpeakerResolver:
             self.pronouns[name] = said or by_role or usual_pronoun(name.split()[0])
         return self.pronouns[name]
 
-    def _person_in_subject(self, token: Token) -> str | None:
+    def _named_in(self, token: Token, kind: EntityKind) -> str | None:
+        """The first entity of `kind` in the phrase `token` heads."""
         for t in token.subtree:
             entry = self.token_entity.get(t.i)
-            if entry and entry[1] == "person":
+            if entry and entry[1] == kind:
                 return entry[0]
         return None
 
