@@ -225,8 +225,7 @@ class SpeakerResolver:
         if not (definite and token.tag_ == "NN" and (token.lower_ in DESCRIPTIONS or AGE.match(token.text))):
             return None
         # "A senior official, who ..., said ... the official said": someone the article never names
-        earlier = [t for t in self.doc[max(0, token.i - 120):token.i] if t.lower_ == token.lower_]
-        last = earlier[-1] if earlier else None
+        last = next((t for t in reversed(self.doc[max(0, token.i - 120):token.i]) if t.lower_ == token.lower_), None)
         if last is not None and not (last.i in self.token_entity or last.head.i in self.token_entity
                                      or any(c.i in self.token_entity for c in last.children)):
             return None  # the last "official" was nobody named ("Senator Amy Kerr" names her)
