@@ -21,6 +21,11 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("view counter", re.compile(r"^visited \d+ times?|\d+ visits?\(s\) today|^\d+ views?$", _I)),
     ("share buttons", re.compile(r"^(share|share this( article| story)?|print|email|tweet|advertisement|"
                                  r"skip to (main )?content|read more|related( articles| stories)?)\s*:?$", _I)),
+    ("related link", re.compile(r"^(read|see) (also|more)\s*:\s*\S|^also read\s*:\s*\S", _I)),
+    # The outlet's appeal for support at the end ("Consider supporting the Daily Courier."): the name
+    # in capitals, so that "consider supporting the Ukrainian army" in a sentence is never taken.
+    ("support appeal", re.compile(r"\b[Cc]onsider (supporting|subscribing to|donating to) "
+                                  r"(us|the (?:[A-Z][\w’'-]*\s?){1,4})[.!]?$")),
     ("newsletter promotion", re.compile(r"^(unlock|sign up|subscribe|get)\b.*\bnewsletter\b", _I)),
     ("newsletter promotion", re.compile(r"^(sign up|subscribe)( now| today| for free)?[.!]?$", _I)),
     ("photo credit", re.compile(rf"^[\w .,'’-]{{0,60}}/\s*{AGENCIES}\b.{{0,30}}$", _I)),

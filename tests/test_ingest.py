@@ -34,6 +34,9 @@ LEDE = "The city council approved the new budget on Tuesday after a long and hea
     ("<image>data:image/png;base64,AAAA</image>", "embedded image"),
     ("Article by:Source:", "empty byline"),
     ("Subscribe to our Morning Briefing newsletter", "newsletter promotion"),
+    ("Read also: Mayor says the budget is balanced", "related link"),
+    ("Read more: Explainer: what the budget pays for", "related link"),
+    ("We work hard to bring you local news. Consider supporting the Springfield Courier.", "support appeal"),
 ])
 def test_each_kind_of_furniture_is_removed(line: str, reason: str) -> None:
     paragraphs, reasons = body_of(f"Council passes budget in late vote\n\n{LEDE}\n\n{line}\n\nMore text follows here, "
@@ -75,9 +78,20 @@ def test_no_headline_derives_one_from_the_first_sentence() -> None:
     ("12 May 2025", dt.date(2025, 5, 12)),
     ("2025-05-12", dt.date(2025, 5, 12)),
     ("May 12 was a busy day for the council", None),
+    ("Published Mar 06, 2025 at 9:14 AM EST", dt.date(2025, 3, 6)),
+    ("March 8, 2025 11:42 AM GMT Updated 2 hours ago", dt.date(2025, 3, 8)),
+    ("Posted on 3 March 2025 at 6.30pm", dt.date(2025, 3, 3)),
+    ("Updated: 12 May 2025, 10:05", dt.date(2025, 5, 12)),
+    ("Published in March 2025, the report found waste", None),
 ])
 def test_dateline_detection(line: str, expected: dt.date | None) -> None:
     assert parse_dateline(line) == expected
+
+
+def test_a_call_for_support_in_a_sentence_is_kept() -> None:
+    line = "Council leaders said residents should consider supporting the Springfield food bank."
+    paragraphs, reasons = body_of(f"Council passes budget in late vote\n\n{LEDE}\n\n{line}\n")
+    assert line in paragraphs and not reasons
 
 
 def test_dateline_gives_published_when_nothing_else_does() -> None:
