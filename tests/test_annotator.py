@@ -52,6 +52,7 @@ def test_entity_cases(case: dict, nlp) -> None:
     assert not set(case.get("not_named", [])) & every_name
     assert not set(case.get("not_people", [])) & set(named["person"])
     assert not set(case.get("not_places", [])) & set(named["place"])
+    assert not set(case.get("not_organizations", [])) & set(named["organization"])
 
 
 def test_entities_one_person_across_mentions_and_places_from_a_list(nlp) -> None:

@@ -56,6 +56,9 @@ FUTURE = re.compile(r"\b(will|would|shall|must|going to|expected(?=\s*$|\s+(?:to
                     r"next|'ll|’ll|upcoming|"
                     r"is meeting|are meeting|is visiting)\b", re.IGNORECASE)
 PAST_SPEECH = re.compile(r"\b(said|told|added|announced|stated|reported|claimed)\b", re.IGNORECASE)
+# A past verb after the future marker belongs to a clause of its own: "The deal, which would give ...,
+# was meant to be signed on Friday" (last Friday).
+PAST_CLAUSE = re.compile(r"\b(was|were|had)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,8 @@ def _is_future(text: str, start: int) -> bool:
     markers = list(FUTURE.finditer(before))
     if not markers:
         return False
-    return not PAST_SPEECH.search(before[markers[-1].end():])
+    after = before[markers[-1].end():]
+    return not PAST_SPEECH.search(after) and not PAST_CLAUSE.search(after)
 
 
 def _weekday(expression: str, text: str, start: int, published: dt.date) -> str:

@@ -73,6 +73,14 @@ CAMEL_CASE = re.compile(r"^(?!Mc|Mac|De|Di|La|Le|Du|Van|Von|O')[A-Z][a-z]+[A-Z]\
 # Lower-case words inside a person's name ("Mohammed bin Salman", "Ursula von der Leyen").
 NAME_PARTICLES = {"bin", "bint", "ibn", "al", "el", "de", "da", "di", "dos", "das", "du", "del", "della",
                   "van", "von", "der", "den", "la", "le", "ben"}
+# A place named by what it is ("the southern region of Odesa", "the town of Velyka Novosilka").
+PLACE_NOUNS = {"city", "town", "village", "region", "province", "oblast", "district", "county", "port", "capital",
+               "island", "settlement", "municipality", "enclave"}
+# The last word of a building's or street's name, which the model often calls an organization ("the
+# White House"): a place, as the gold standard has it.
+BUILDING_WORDS = {"house", "palace", "street", "square", "tower", "building", "hall", "castle", "cathedral",
+                  "stadium", "bridge", "avenue"}
+WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 MONTHS_AND_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
                    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
                    "saturday", "sunday"}
@@ -132,7 +140,7 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
 
 
 def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
-    start, end = ent.start, _through_hyphens(doc, ent)
+    start, end = ent.start, _before_weekday(doc, ent.start, _through_hyphens(doc, ent))
     label = ent.label_
     if _dateline_place_end(doc, doc[start]) == end:
         label = "GPE"  # "CAIRO:" opening the body, which the model may call anything
@@ -146,6 +154,8 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         end -= 1
     if start >= end:
         return None
+    if label in ("GPE", "LOC") and end - start == 1 and doc[start].tag_ == "JJ":
+        label = "NORP"  # "the southern Ukrainian region": a nationality, which names no place here
     text = POSSESSIVE.sub("", doc[start:end].text).strip()
     if not text or not text[0].isupper() or text.lower() in MONTHS_AND_DAYS or any(c.isdigit() for c in text):
         return None
@@ -153,8 +163,14 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         return None  # a senator's party and state ("Sen. Rand Paul, R-Ky."), not a place of the story
     if end - start == 1 and doc[start].is_sent_start and doc[start].pos_ == "NOUN":
         return None  # a common noun capitalised by its place ("Forecasters warned", "Press secretary X")
-    if label in ("ORG", "GPE", "LOC") and end - start >= 2 and _titled_by_apposition(doc, start, end):
+    if label in ("ORG", "GPE", "LOC") and end - start >= 2 and (_titled_by_apposition(doc, start, end)
+                                                                or _titled_before(doc, start, end)):
         label = "PERSON"  # "Ukraine's defence minister, Rustem Umerov," whatever the model says
+    if label in ("PERSON", "ORG") and _after_place_noun(doc, start):
+        label = "GPE"  # "the city of Bakhmut"
+    if label in ("ORG", "PERSON", "GPE") and end - start >= 2 and doc[end - 1].lower_ in BUILDING_WORDS \
+            and doc[end - 1].text[:1].isupper():
+        label = "FAC"  # "the White House", "Downing Street"
     described = _described_as_company(doc, start, end)
     company = label == "PERSON" and end - start >= 2 and doc[end - 1].lower_ in ORG_DESIGNATORS
     if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)) or described:
@@ -163,7 +179,7 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         return None
     if label in ("ORG", "GPE", "LOC", "FAC") and AGREEMENT_WORDS.search(text) and end - start >= 2:
         return None
-    if end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES and doc[end].is_lower:
+    if label != "NORP" and end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES and doc[end].is_lower:
         end, label = end + 1, "LOC"  # "Donetsk region", "Shannon airport"
         text = doc[start:end].text
     elif label in ("GPE", "LOC") and end < len(doc) and doc[end].lower_ in ORG_HEADS and doc[end].is_lower \
@@ -188,6 +204,26 @@ def _titled_by_apposition(doc: Doc, start: int, end: int) -> bool:
     if head.dep_ == "appos" and head.head.i < start and head.head.lower_ in PERSON_TITLE_HEADS:
         return True
     return any(c.dep_ == "appos" and c.i >= end and c.lower_ in PERSON_TITLE_HEADS for c in head.children)
+
+
+def _titled_before(doc: Doc, start: int, end: int) -> bool:
+    """"regional governor Oleh Kiper": a person's title right before a name whose first word is a given name."""
+    return start > 0 and doc[start - 1].lower_ in PERSON_TITLE_HEADS and is_given_name(doc[start].text) \
+        and all(token.text[:1].isupper() for token in doc[start:end])
+
+
+def _after_place_noun(doc: Doc, start: int) -> bool:
+    """Whether a name follows what it names: "the southern region of Odesa", "the town of Pokrovsk"."""
+    return start >= 2 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in PLACE_NOUNS \
+        and doc[start - 2].is_lower
+
+
+def _before_weekday(doc: Doc, start: int, end: int) -> int:
+    """The end of a name the model ran on into a day ("the Commons on Monday")."""
+    for i in range(start + 1, end - 1):
+        if doc[i].lower_ in ("on", "by", "until", "since") and doc[i + 1].lower_ in WEEKDAYS:
+            return i
+    return end
 
 
 def _described_as_company(doc: Doc, start: int, end: int) -> bool:
@@ -216,7 +252,8 @@ def _through_hyphens(doc: Doc, ent: Span) -> int:
 
 def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], bool]) -> list[Mention]:
     """Names the model left out: "Kursk region" (a name before a place word), a name after a courtesy
-    title ("Ms Amanda Pritchard") and acronyms ("G7")."""
+    title or a person's title ("Ms Amanda Pritchard", "Defense Minister Rustem Umerov"), a place
+    after what it is ("the region of Odesa"), a street or building ("Downing Street") and acronyms ("G7")."""
     covered = {i for m in mentions for i in range(m.start, m.end)}
     found = []
     for token in doc:
@@ -227,13 +264,21 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
         if dateline_end:
             found.append(Mention(token.i, dateline_end, doc[token.i:dateline_end].text, "GPE", True))
             covered.update(range(token.i, dateline_end))
-        elif token.lower_ in HONORIFICS and token.text[:1].isupper() and nxt is not None:
-            end = token.i + 1
-            while end < len(doc) and end - token.i <= 3 and doc[end].pos_ == "PROPN" \
-                    and doc[end].text[:1].isupper() and end not in covered:
-                end += 1
-            if end > token.i + 1:
+        elif nxt is not None and ((token.lower_ in HONORIFICS and token.text[:1].isupper())
+                                  or (token.lower_ in PERSON_TITLE_HEADS and is_given_name(nxt.text))):
+            end = _proper_run(doc, token.i + 1, covered, 3)
+            # a courtesy title may stand before a surname alone ("Ms Okoye"), a title before a full name
+            if end > token.i + (1 if token.lower_ in HONORIFICS else 2):
                 found.append(Mention(token.i + 1, end, doc[token.i + 1:end].text, "PERSON", True))
+                covered.update(range(token.i + 1, end))
+        elif token.pos_ == "PROPN" and token.text[:1].isupper() and nxt is not None and nxt.i not in covered \
+                and nxt.lower_ in BUILDING_WORDS and nxt.text[:1].isupper() and token.lower_ not in MONTHS_AND_DAYS:
+            found.append(Mention(token.i, token.i + 2, doc[token.i:token.i + 2].text, "FAC", True))  # "Downing Street"
+            covered.update((token.i, token.i + 1))
+        elif token.pos_ == "PROPN" and token.text[:1].isupper() and _after_place_noun(doc, token.i):
+            end = _proper_run(doc, token.i, covered, 3)
+            found.append(Mention(token.i, end, doc[token.i:end].text, "GPE", True))
+            covered.update(range(token.i, end))
         elif token.pos_ == "PROPN" and token.text[:1].isupper() and nxt is not None and nxt.is_lower \
                 and nxt.lower_ in PLACE_SUFFIXES and token.lower_ not in MONTHS_AND_DAYS:
             found.append(Mention(token.i, token.i + 2, doc[token.i:token.i + 2].text, "LOC", True))
@@ -242,6 +287,15 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
             label = "GPE" if token.text in COUNTRY_ACRONYMS else "ORG"
             found.append(Mention(token.i, token.i + 1, token.text, label, True))
     return found
+
+
+def _proper_run(doc: Doc, start: int, covered: set[int], most: int) -> int:
+    """The end of the capitalised proper nouns from `start` that no mention covers, at most `most` of them."""
+    end = start
+    while end < len(doc) and end - start < most and doc[end].pos_ == "PROPN" and doc[end].text[:1].isupper() \
+            and end not in covered:
+        end += 1
+    return end
 
 
 def _dateline_place_end(doc: Doc, token: Token) -> int:
