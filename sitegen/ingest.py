@@ -17,13 +17,13 @@ from sitegen.yamlio import dump_yaml, key_line, load_yaml
 
 MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+WEEKDAY = r"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s+)?"
 # A site's publication line: "Published Mar 06, 2025 at 9:14 AM EST", "March 8, 2025 11:42 AM GMT Updated
-# 2 hours ago", "Updated: 12 May 2025, 10:05".
+# 2 hours ago", "Updated: 12 May 2025, 10:05", "Updated 6:12 PM EST, March 3, 2025", "Mon 3 Mar 2025 14.20 GMT".
 PUBLICATION_WORD = r"(?:(?:first\s+|last\s+)?(?:published|posted|updated)(?:\s+on)?\s*:?\s+)?"
 TIME_OF_DAY = r"(?:\s*(?:[,|·-]|at)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?"
 DATELINE = re.compile(
-    rf"^{PUBLICATION_WORD}{WEEKDAY}(?:(?P<m1>{MONTHS})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
+    rf"^{PUBLICATION_WORD}(?:{TIME_OF_DAY.removesuffix('?')},?\s+)?{WEEKDAY}(?:(?P<m1>{MONTHS})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{MONTHS})\.?,?\s+(?P<y2>\d{{4}})"
     rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}}))"
     rf"{TIME_OF_DAY}(?:\s*[|·-]?\s*(?:last\s+)?updated\b.{{0,40}})?$",

@@ -34,6 +34,8 @@ LEDE = "The city council approved the new budget on Tuesday after a long and hea
     ("<image>data:image/png;base64,AAAA</image>", "embedded image"),
     ("Article by:Source:", "empty byline"),
     ("Subscribe to our Morning Briefing newsletter", "newsletter promotion"),
+    ("Associated Press writer Jo Park contributed to this report.", "contributor credit"),
+    ("Reporting by Jo Park in Springfield; Editing by Al Reyes", "contributor credit"),
     ("Read also: Mayor says the budget is balanced", "related link"),
     ("Read more: Explainer: what the budget pays for", "related link"),
     ("We work hard to bring you local news. Consider supporting the Springfield Courier.", "support appeal"),
@@ -82,6 +84,8 @@ def test_no_headline_derives_one_from_the_first_sentence() -> None:
     ("March 8, 2025 11:42 AM GMT Updated 2 hours ago", dt.date(2025, 3, 8)),
     ("Posted on 3 March 2025 at 6.30pm", dt.date(2025, 3, 3)),
     ("Updated: 12 May 2025, 10:05", dt.date(2025, 5, 12)),
+    ("Updated 6:12 PM EST, March 3, 2025", dt.date(2025, 3, 3)),
+    ("Mon 3 Mar 2025 14.20 GMT", dt.date(2025, 3, 3)),
     ("Published in March 2025, the report found waste", None),
 ])
 def test_dateline_detection(line: str, expected: dt.date | None) -> None:
