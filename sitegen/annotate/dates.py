@@ -38,6 +38,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("rel_month", rf"\b(?:last|this|next|early|late|mid-?)\s*{MONTH}\b", 0),
     # A month alone only after a preposition: "in May" is a month where "May" alone may be a verb.
     ("month", rf"\b(?i:in|by|since|until|before|after|during|through|from)\s+{MONTH}(?!\w|\s+\d)", 0),
+    # ... or naming an event after "the": "the January agreement", "the March talks".
+    ("month", rf"(?<=\b[Tt]he ){MONTH}(?=\s+[a-z])", 0),
     ("weekday", rf"\b(?:(?i:on|last|next|this|by|until|since|from)\s+)?{WEEKDAY}{APOSTROPHE_S}", 0),
     ("rel_period", r"\b(?:last|this|next|earlier this|later this)\s+(?:week|weekend|month|year)\b", 1),
     ("the_weekend", r"\b(?:over|at|during|on)\s+the\s+weekend\b", 1),

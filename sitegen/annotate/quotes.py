@@ -196,6 +196,8 @@ class SpeakerResolver:
         if token.tag_ in ("NNS", "NNPS") or (_lemma(token) in GENERIC_HEADS and token.tag_ != "NN"):
             return self._body_of(token)  # "Analysts at Wedbush Securities said": the firm, else nobody
         if token.pos_ == "NOUN":
+            if any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in token.children):
+                return None  # "a senior defense official said": someone the article does not name
             return self.by_title(token) or self.described(token)
         if token.pos_ == "PROPN":
             return _noun_phrase(token)
