@@ -28,6 +28,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # in capitals, so that "consider supporting the Ukrainian army" in a sentence is never taken.
     ("support appeal", re.compile(r"\b[Cc]onsider (supporting|subscribing to|donating to) "
                                   r"(us|the (?:[A-Z][\w’'-]*\s?){1,4})[.!]?$")),
+    ("support appeal", re.compile(r"^.{0,40}\bbecome (a|our) (patron|member|supporter|subscriber)s?[.!]?$", _I)),
     ("newsletter promotion", re.compile(r"^(unlock|sign up|subscribe|get)\b.*\bnewsletter\b", _I)),
     ("newsletter promotion", re.compile(r"^(sign up|subscribe)( now| today| for free)?[.!]?$", _I)),
     ("photo credit", re.compile(rf"^[\w .,'’-]{{0,60}}/\s*{AGENCIES}\b.{{0,30}}$", _I)),

@@ -36,6 +36,7 @@ LEDE = "The city council approved the new budget on Tuesday after a long and hea
     ("Subscribe to our Morning Briefing newsletter", "newsletter promotion"),
     ("Associated Press writer Jo Park contributed to this report.", "contributor credit"),
     ("Reporting by Jo Park in Springfield; Editing by Al Reyes", "contributor credit"),
+    ("Support the Courier or become our patron!", "support appeal"),
     ("Read also: Mayor says the budget is balanced", "related link"),
     ("Read more: Explainer: what the budget pays for", "related link"),
     ("We work hard to bring you local news. Consider supporting the Springfield Courier.", "support appeal"),
