@@ -59,8 +59,9 @@ FUTURE = re.compile(r"\b(will|would|shall|must|going to|expected(?=\s*$|\s+(?:to
                     r"is meeting|are meeting|is visiting)\b", re.IGNORECASE)
 PAST_SPEECH = re.compile(r"\b(said|told|added|announced|stated|reported|claimed)\b", re.IGNORECASE)
 # A past verb after the future marker belongs to a clause of its own: "The deal, which would give ...,
-# was meant to be signed on Friday" (last Friday).
-PAST_CLAUSE = re.compile(r"\b(was|were|had)\b", re.IGNORECASE)
+# was meant to be signed on Friday" (last Friday); so does a relative clause ("had no plans to speak with
+# Macron, who on Wednesday called ..."), which news tells in the past.
+PAST_CLAUSE = re.compile(r"\b(was|were|had)\b|, (who|which)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,10 @@ AGREEMENT_WORDS = re.compile(r"\b(Initiative|Agreement|Accords?|Treaty|Deal|Pact
 ORG_HEADS = {"ministry", "department", "service", "services", "agency", "office", "council", "committee",
              "government", "parliament", "court", "bank", "party", "army", "navy", "forces", "police",
              "commission", "administration", "guard", "survey", "institute"}
+# Words before "on" and a platform's name: "wrote on", "in a post on".
+PLATFORM_CUES = {"write", "wrote", "post", "posted", "posts", "respond", "responded", "tweet", "tweeted", "share",
+                 "shared", "announce", "announced", "reply", "replied", "message", "video", "statement", "channel",
+                 "account", "page", "profile"}
 # "the US administration", "the UK government": the country, as the gold standard has it.
 STATE_HEADS = {"administration", "government"}
 OWNED_BODY_HEADS = {"ministry", "department", "bank", "administration", "office", "council", "committee",
@@ -93,6 +97,7 @@ QUOTE_OPENERS = {"“", "\"", "‘", "'"}
 KNOWN_NON_ORG_ACRONYMS = {"TV", "AI", "CEO", "GDP", "PM", "AM", "UTC", "GMT", "ID", "OK", "DNA", "COVID", "PDF",
                           "FAQ", "VIP", "UFO", "IT", "HQ", "RIP", "USD", "EUR", "BST", "EST", "CET"}
 COUNTRY_ACRONYMS = {"US", "USA", "UK", "UAE", "DRC", "PRC"}
+AGENCY_SLUG = re.compile(r"^/([A-Z][A-Za-z-]{1,15})/\.?$")
 POSSESSIVE = re.compile(r"(['’‘]s?|['’‘])$")
 ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 
@@ -146,15 +151,18 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
 
 def _split_owners(doc: Doc) -> list[Span]:
     """The model's entities, with a person the model ran into the name of their employer taken out of
-    it: "Al Jazeera’s Hamdah Salhut" is the outlet and its reporter."""
+    it: "Al Jazeera’s Rory Challands" is the outlet and its reporter; "the Donetsk Oblast Military
+    Administration Vadym Filashkin" the body and its head."""
     spans = []
     for ent in doc.ents:
-        cut = next((t.i for t in ent[1:-1] if t.text in ("'s", "’s") and is_given_name(t.nbor().text)
-                    and t.nbor().text[:1].isupper()), None)
+        cut = next((t.i for t in ent[1:-1] if is_given_name(t.nbor().text) and t.nbor().text[:1].isupper()
+                    and (t.text in ("'s", "’s") or (t.text[:1].isupper() and t.lower_ in ORG_HEADS | ORG_DESIGNATORS))),
+                   None)
         if cut is None or not all(t.text[:1].isupper() for t in doc[cut + 1:ent.end]):
             spans.append(ent)
             continue
-        owner, person = doc[ent.start:cut], doc[cut + 1:ent.end]
+        owner = doc[ent.start:cut] if doc[cut].text in ("'s", "’s") else doc[ent.start:cut + 1]
+        person = doc[cut + 1:ent.end]
         owner.label_, person.label_ = ent.label_, "PERSON"
         spans += [owner, person]
     return spans
@@ -180,19 +188,22 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     text = POSSESSIVE.sub("", doc[start:end].text).strip()
     if not text or not text[0].isupper() or text.lower() in MONTHS_AND_DAYS or any(c.isdigit() for c in text):
         return None
-    if start >= 2 and doc[start - 1].text == "-" and doc[start - 2].text in ("R", "D", "I"):
+    if _party_and_state(doc, start):
         return None  # a senator's party and state ("Sen. Rand Paul, R-Ky."), not a place of the story
     if end - start == 1 and doc[start].is_sent_start and doc[start].pos_ == "NOUN":
         return None  # a common noun capitalised by its place ("Forecasters warned", "Press secretary X")
     if label in ("ORG", "GPE", "LOC") and end - start >= 2 and (_titled_by_apposition(doc, start, end)
                                                                 or _titled_before(doc, start, end)):
         label = "PERSON"  # "Ukraine's defence minister, Rustem Umerov," whatever the model says
+    if label in ("ORG", "GPE") and end - start == 1 and _before_who(doc, end) and not gazetteer.is_place(text):
+        label = "PERSON"  # "Ostrova, who attended the meeting", which the model calls a body or a place
     if label in ("PERSON", "ORG") and _after_place_noun(doc, start):
         label = "GPE"  # "the city of Bakhmut"
     if label in ("ORG", "PERSON", "GPE") and end - start >= 2 and doc[end - 1].lower_ in BUILDING_WORDS \
             and doc[end - 1].text[:1].isupper():
         label = "FAC"  # "the White House", "Downing Street"
-    described = _described_as_company(doc, start, end) or (label != "PERSON" and _interviewed_by(doc, start))
+    described = _described_as_company(doc, start, end) or (label != "PERSON" and _interviewed_by(doc, start)) \
+        or (label in ("GPE", "LOC", "FAC") and _posted_on(doc, start, end))
     company = label == "PERSON" and end - start >= 2 and doc[end - 1].lower_ in ORG_DESIGNATORS
     if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)) or described:
         label = "ORG"
@@ -265,6 +276,15 @@ def _interviewed_by(doc: Doc, start: int) -> bool:
     return start >= 2 and doc[start - 1].lower_ == "with" and doc[start - 2].lower_ in ("interview", "interviews")
 
 
+def _posted_on(doc: Doc, start: int, end: int) -> bool:
+    """"responded on Truth Social", "in a post on Threads": a platform someone writes on, not a place (a
+    gazetteer's place stays one: "said on Crimea")."""
+    if start < 2 or doc[start - 1].lower_ != "on" or gazetteer.is_place(doc[start:end].text):
+        return False
+    before = doc[start - 2]
+    return before.lower_ in PLATFORM_CUES or (before.pos_ == "VERB" and before.lemma_.lower() in PLATFORM_CUES)
+
+
 def _through_hyphens(doc: Doc, ent: Span) -> int:
     """The end of a name joined by hyphens to a capitalised word the model left out ("Emilia-Romagna"),
     unless that word is a name of its own ("Russia-Ukraine talks")."""
@@ -305,14 +325,38 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
             end = _proper_run(doc, token.i, covered, 3)
             found.append(Mention(token.i, end, doc[token.i:end].text, "GPE", True))
             covered.update(range(token.i, end))
-        elif token.pos_ == "PROPN" and token.text[:1].isupper() and nxt is not None and nxt.is_lower \
+        elif token.pos_ == "PROPN" and token.text[:1].isupper() and nxt is not None and nxt.i not in covered \
                 and nxt.lower_ in PLACE_SUFFIXES and token.lower_ not in MONTHS_AND_DAYS:
-            found.append(Mention(token.i, token.i + 2, doc[token.i:token.i + 2].text, "LOC", True))
+            found.append(Mention(token.i, token.i + 2, doc[token.i:token.i + 2].text, "LOC", True))  # "Donetsk Oblast"
+            covered.update((token.i, token.i + 1))
+        elif token.pos_ == "PROPN" and token.text[:1].isupper() and _before_who(doc, token.i + 1):
+            found.append(Mention(token.i, token.i + 1, token.text, "PERSON", True))  # "Okafor, who attended"
+        elif token.pos_ == "PROPN" and token.text[:1].isupper() and not token.is_sent_start and len(token) > 2 \
+                and not _capitalised(doc, token.i - 1) and not _capitalised(doc, token.i + 1) \
+                and token.lower_ not in MONTHS_AND_DAYS and not _party_and_state(doc, token.i) \
+                and gazetteer.is_place(token.text):
+            found.append(Mention(token.i, token.i + 1, token.text, "GPE", True))  # "would stand by Kyiv"
+        elif slug := AGENCY_SLUG.match(token.text):  # a wire's slug after the dateline: "MOSCOW, March 6. /TASS/."
+            found.append(Mention(token.i, token.i + 1, slug.group(1), "ORG", True))
         elif re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token.text) and token.text not in KNOWN_NON_ORG_ACRONYMS \
                 and not doc[max(0, token.i - 1)].text.isupper():
             label = "GPE" if token.text in COUNTRY_ACRONYMS else "ORG"
             found.append(Mention(token.i, token.i + 1, token.text, label, True))
     return found
+
+
+def _party_and_state(doc: Doc, start: int) -> bool:
+    """Whether a name is the state of a member's party and state ("Rep. Mike Turner, R-Ohio")."""
+    return start >= 2 and doc[start - 1].text == "-" and doc[start - 2].text in ("R", "D", "I")
+
+
+def _before_who(doc: Doc, end: int) -> bool:
+    """Whether a name is followed by ", who": someone ("Ostrova, who attended the talks")."""
+    return end + 1 < len(doc) and doc[end].text == "," and doc[end + 1].lower_ == "who"
+
+
+def _capitalised(doc: Doc, index: int) -> bool:
+    return 0 <= index < len(doc) and doc[index].text[:1].isupper()
 
 
 def _proper_run(doc: Doc, start: int, covered: set[int], most: int) -> int:
@@ -340,11 +384,17 @@ def _dateline_place_end(doc: Doc, token: Token) -> int:
 
 
 def _merge_adjacent_orgs(doc: Doc, mentions: list[Mention]) -> list[Mention]:
-    """"Russian" + "Foreign Ministry" is one organization: a nationality before a body's name."""
+    """"Russian" + "Foreign Ministry" is one organization: a nationality before a body's name; so is
+    "State Emergency Service of" + "Ukraine", a body's name the model cut before its place."""
     by_end = {m.end: m for m in mentions if m.label in ("NORP", "GPE")}
     merged = []
     absorbed = set()
+    by_start = {m.start: m for m in mentions if m.label in ("GPE", "LOC")}
     for mention in mentions:
+        after = by_start.get(mention.end)
+        if mention.label == "ORG" and after and doc[mention.end - 1].lower_ == "of":
+            absorbed.add(id(after))  # "The State Emergency Service of" + "Ukraine"
+            mention = Mention(mention.start, after.end, doc[mention.start:after.end].text, "ORG", mention.in_body)
         before = by_end.get(mention.start)
         if mention.label == "ORG" and before and doc[mention.end - 1].lower_ in ORG_HEADS:
             absorbed.add(id(before))
@@ -560,6 +610,11 @@ def _assign_keys(mentions: list[Mention], surname_of: dict[str, str], doc: Doc) 
         # "US State Department" and "State Department": a place or nationality prefix names the same body
         normal = next((other for other in longer if other.endswith(" " + normal) and len(normal.split()) >= 2
                        and len(other.split()) - len(normal.split()) == 1), normal)
+        # "Kursk" and "the Kursk region": one place, as the gold standard has it
+        if m.kind == "place":
+            normal = next((other for other in longer if other.startswith(normal + " ")
+                           and other.split()[-1] in PLACE_SUFFIXES and len(other.split()) == len(normal.split()) + 1),
+                          normal)
         m.key = "named:" + normal
 
 
@@ -609,12 +664,21 @@ def _role(doc: Doc, group: list[Mention], name: str) -> str | None:
         start = m.start
         while start > 0 and _is_role_token(doc[start - 1], m):
             start -= 1
+        start = _title_of_body(doc, start) if start < m.start else start
         if start < m.start and not all(t.lower_ in HONORIFICS for t in doc[start:m.start]):
             return _tidy_role(doc[start:m.start].text)
         appositive = _appositive(doc, m)
         if appositive:
             return appositive
     return None
+
+
+def _title_of_body(doc: Doc, start: int) -> int:
+    """Where a title naming its body begins: "Head of the" before "Donetsk Oblast Military Administration"."""
+    at = start - 1 if start > 0 and doc[start - 1].lower_ == "the" else start
+    if at >= 2 and doc[at - 1].lower_ == "of" and doc[at - 2].lower_ in TITLE_WORDS | PERSON_TITLE_HEADS:
+        return at - 2
+    return start
 
 
 def _is_role_token(token: Token, m: Mention) -> bool:

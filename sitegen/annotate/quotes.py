@@ -175,6 +175,8 @@ class SpeakerResolver:
             if child.dep_ == "appos" and child.i in self.token_entity:
                 return self.token_entity[child.i][0]
         lower = token.lower_
+        if lower in ("who", "that") and token.head.dep_ == "relcl" and token.head.head.i != token.i:
+            return self.speaker(token.head.head)  # "Macron, who on Wednesday called Russia “a threat”"
         if lower in PERSON_PRONOUNS:
             return self.salient_person(token)
         if lower == "it":  # "the Kremlin said, expressing what it called ..."
@@ -196,8 +198,8 @@ class SpeakerResolver:
         if token.tag_ in ("NNS", "NNPS") or (_lemma(token) in GENERIC_HEADS and token.tag_ != "NN"):
             return self._body_of(token)  # "Analysts at Wedbush Securities said": the firm, else nobody
         if token.pos_ == "NOUN":
-            if any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in token.children):
-                return None  # "a senior defense official said": someone the article does not name
+            if any(c.dep_ in ("det", "nummod") and c.lower_ in ("a", "an", "one") for c in token.children):
+                return None  # "a senior defense official said", "one EU diplomat called": someone unnamed
             return self.by_title(token) or self.described(token)
         if token.pos_ == "PROPN":
             return _noun_phrase(token)
@@ -207,6 +209,7 @@ class SpeakerResolver:
         """ "the Russian president" is the person whose role matches, last mentioned first."""
         words = {t.lower_ for t in token.subtree if t.i <= token.i and t.pos_ in ("ADJ", "PROPN", "NOUN")}
         head = token.lower_
+        role_words = {name: set(re.findall(r"[\w-]+", role)) for name, role in self.roles.items()}
         best: tuple[int, int, str] | None = None
         for index in range(token.i - 1, -1, -1):
             if index not in self.token_entity:
@@ -214,7 +217,7 @@ class SpeakerResolver:
             name, kind = self.token_entity[index]
             if kind != "person":
                 continue
-            role = self.roles.get(name, "")
+            role = role_words.get(name, set())  # whole words: "EU" is not in "European"
             score = 2 * (head in role) + sum(1 for w in words - {head} if w in role)
             if score and (best is None or score > best[0]):
                 best = (score, index, name)
@@ -330,6 +333,8 @@ def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> li
         cue = _first_found(_cue_after(doc, tokens), _cue_before(doc, tokens), _governing_cue(tokens),
                            _colon_cue(doc, tokens))
         subject = _subject_of(cue)
+        if cue is None and (source := _according_to(tokens)) is not None:
+            cue, subject = source.head.head, source
         speaker = resolver.speaker(subject) if subject is not None else None
         previous = _continued(found, span) if cue is None else None
         if previous is not None:
@@ -398,7 +403,10 @@ def _is_speech(token: Token) -> bool:
 
 
 def _cue_after(doc: Doc, tokens: Span) -> Token | None:
-    """"..., said Putin" / "..., he added" / "..., Martin told reporters"."""
+    """"..., said Putin" / "..., he added" / "..., Martin told reporters"; after a quote that ends its
+    sentence ("... far away.”"), only a cue that is a sentence of its own ("Trump said on Monday."), not
+    the next sentence's speech ("Trump responded on Truth Social, writing that ...")."""
+    ended = tokens.text.rstrip().endswith(".")
     seen = 0
     for token in doc[tokens.end:min(len(doc), tokens.end + 10)]:
         if token.text in OPENERS or token.text in ("“", "‘") or token.text == "\n\n" or "\n" in token.text:
@@ -409,9 +417,22 @@ def _cue_after(doc: Doc, tokens: Span) -> Token | None:
             continue
         seen += 1
         if _is_speech(token):
+            if ended and not any(t.text in ".!?" for t in doc[token.i + 1:token.i + 5]):
+                return None
             return token
         if seen > 4:
             return None
+    return None
+
+
+def _according_to(tokens: Span) -> Token | None:
+    """"According to him, the initiatives aim at “prolonging the conflict”": who the sentence cites."""
+    for token in tokens[0].sent:
+        if token.lower_ == "according" and not (tokens.start <= token.i < tokens.end):
+            to = _first_child(token, ("prep",))
+            source = _first_child(to, ("pobj",)) if to is not None and to.lower_ == "to" else None
+            if source is not None:
+                return source
     return None
 
 
