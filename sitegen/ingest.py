@@ -19,13 +19,15 @@ MONTHS = ("january|february|march|april|may|june|july|august|september|october|n
           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 WEEKDAY = r"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s+)?"
 # A site's publication line: "Published Mar 06, 2025 at 9:14 AM EST", "March 8, 2025 11:42 AM GMT Updated
-# 2 hours ago", "Updated: 12 May 2025, 10:05", "Updated 6:12 PM EST, March 3, 2025", "Mon 3 Mar 2025 14.20 GMT".
-PUBLICATION_WORD = r"(?:(?:first\s+|last\s+)?(?:published|posted|updated)(?:\s+on)?\s*:?\s+)?"
+# 2 hours ago", "Updated: 12 May 2025, 10:05", "Updated 6:12 PM EST, March 3, 2025", "Mon 3 Mar 2025 14.20 GMT",
+# "Date 18.03.2025".
+PUBLICATION_WORD = r"(?:(?:first\s+|last\s+)?(?:published|posted|updated|date)(?:\s+on)?\s*:?\s+)?"
 TIME_OF_DAY = r"(?:\s*(?:[,|·-]|at)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?"
 DATELINE = re.compile(
     rf"^{PUBLICATION_WORD}(?:{TIME_OF_DAY.removesuffix('?')},?\s+)?{WEEKDAY}(?:(?P<m1>{MONTHS})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{MONTHS})\.?,?\s+(?P<y2>\d{{4}})"
-    rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}}))"
+    rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"|(?P<d3>\d{{1,2}})\.(?P<m3>\d{{1,2}})\.(?P<y3>\d{{4}}))"
     rf"{TIME_OF_DAY}(?:\s*[|·-]?\s*(?:last\s+)?updated\b.{{0,40}})?$",
     re.IGNORECASE,
 )
@@ -71,6 +73,11 @@ def parse_dateline(line: str) -> dt.date | None:
     if match.group("iso"):
         try:
             return dt.date.fromisoformat(match.group("iso"))
+        except ValueError:
+            return None
+    if match.group("d3"):  # "18.03.2025": day first, as the sites that write dots do
+        try:
+            return dt.date(int(match.group("y3")), int(match.group("m3")), int(match.group("d3")))
         except ValueError:
             return None
     month = (match.group("m1") or match.group("m2")).lower()[:3]

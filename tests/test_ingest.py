@@ -87,6 +87,7 @@ def test_no_headline_derives_one_from_the_first_sentence() -> None:
     ("Updated: 12 May 2025, 10:05", dt.date(2025, 5, 12)),
     ("Updated 6:12 PM EST, March 3, 2025", dt.date(2025, 3, 3)),
     ("Mon 3 Mar 2025 14.20 GMT", dt.date(2025, 3, 3)),
+    ("Date 18.03.2025", dt.date(2025, 3, 18)),
     ("Published in March 2025, the report found waste", None),
 ])
 def test_dateline_detection(line: str, expected: dt.date | None) -> None:
