@@ -11,7 +11,7 @@ import numpy
 from sitegen.annotate.anchors import make_anchor
 from sitegen.annotate.dates import FoundDate, find_dates
 from sitegen.annotate.entities import EntityFinding, find_entities
-from sitegen.annotate.quotes import SpeakerResolver, attribute, find_quote_spans
+from sitegen.annotate.quotes import FoundQuote, SpeakerResolver, attribute, find_quote_spans
 from sitegen.annotate.topics import match_topics
 from sitegen.errors import SitegenError
 from sitegen.model import Annotations, Article, DateRef, Entity, KnowledgeBase, KnownEntity, Quote
@@ -76,12 +76,15 @@ def annotate_doc(article: Article, text: str, doc: Any, kb: KnowledgeBase) -> An
     dates = find_dates(text, article.published)
     resolver = SpeakerResolver(doc, finding.token_entity, finding.entities)
     found_quotes = attribute(doc, find_quote_spans(text), resolver)
-    quotes, seen = [], set()
+    # A quote said again word for word is one entry: the first telling that has a speaker (a headline's
+    # quote is usually the body's, where the body says who said it).
+    by_words: dict[str, FoundQuote] = {}
     for found in found_quotes:
-        exact = text[found.start:found.end]
-        if exact in seen:
-            continue
-        seen.add(exact)
+        words = _quote_words(text[found.start:found.end])
+        if words not in by_words or (by_words[words].speaker is None and found.speaker is not None):
+            by_words[words] = found
+    quotes = []
+    for found in sorted(by_words.values(), key=lambda found: found.start):
         quotes.append(Quote(anchor=make_anchor(text, found.start, found.end), speaker=found.speaker,
                             kind=found.kind, cue=found.cue,
                             said_on=_said_on(doc, found.cue_token, dates, found.start, found.end)))
@@ -97,6 +100,12 @@ def annotate_doc(article: Article, text: str, doc: Any, kb: KnowledgeBase) -> An
                     for d in dates),
         topics=match_topics(text, kb.topics),
     )
+
+
+def _quote_words(quoted: str) -> str:
+    """A quote's words, to know it when it is said again: spacing and the punctuation around it aside (not
+    case: the gold standard lists a headline's “Forces” and the body's “forces” apart)."""
+    return " ".join(quoted.split()).strip(" .,;:!?…'\"“”‘’")
 
 
 def _said_on(doc: Any, cue_token: int | None, dates: list[FoundDate], start: int, end: int) -> str | None:

@@ -32,13 +32,17 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("full", rf"\b(?:{WEEKDAY},?\s+)?{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", 0),
     ("full", rf"\b(?:{WEEKDAY},?\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH},?\s+\d{{4}}\b", 0),
     ("iso", r"\b\d{4}-\d{2}-\d{2}\b", 0),
+    # Day, month and year with dots, as European sites write them: "18.03.2025" (never the US month first).
+    ("dotted", r"(?<![\d.])\d{1,2}\.\d{1,2}\.\d{4}(?![\d.]\d)", 0),
     ("day_month", rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!\s*(?:%|km|,\d))", 0),
     ("day_month", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}\b", 0),
     ("month_year", rf"\b{MONTH}\s+(?:of\s+)?\d{{4}}\b", 0),
     ("rel_month", rf"\b(?:last|this|next|early|late|mid-?)\s*{MONTH}\b", 0),
     # A month alone only after a preposition: "in May" is a month where "May" alone may be a verb.
     ("month", rf"\b(?i:in|by|since|until|before|after|during|through|from)\s+{MONTH}(?!\w|\s+\d)", 0),
-    # ... or naming an event after "the": "the January agreement", "the March talks".
+    # ... or a part of it ("since the start of March"), or naming an event after "the" ("the January
+    # agreement", "the March talks").
+    ("month", rf"\b(?i:start|end|beginning|middle|rest)\s+of\s+{MONTH}(?!\w|\s+\d)", 0),
     ("month", rf"(?<=\b[Tt]he ){MONTH}(?=\s+[a-z])", 0),
     ("weekday", rf"\b(?:(?i:on|last|next|this|by|until|since|from)\s+)?{WEEKDAY}{APOSTROPHE_S}", 0),
     ("rel_period", r"\b(?:last|this|next|earlier this|later this)\s+(?:week|weekend|month|year)\b", 1),
@@ -96,6 +100,12 @@ def _resolve(name: str, expression: str, text: str, start: int, published: dt.da
     if name in ("full", "iso"):
         parsed = _parse(expression, published)
         return (parsed.isoformat(), "day") if parsed else None
+    if name == "dotted":
+        day_number, month_number, year = map(int, expression.split("."))
+        try:
+            return dt.date(year, month_number, day_number).isoformat(), "day"
+        except ValueError:
+            return None
     if name == "day_month":
         parsed = _parse(expression, published)
         return (_nearest_year(parsed, published).isoformat(), "day") if parsed else None

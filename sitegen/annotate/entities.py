@@ -39,7 +39,9 @@ TITLE_WORDS = {
 }
 # Portfolio words the model tags ORG inside a title ("Defense Secretary"): never an organization alone.
 PORTFOLIO_WORDS = {"defense", "defence", "state", "foreign", "interior", "justice", "treasury", "home",
-                   "health", "finance", "trade", "energy", "economy", "education", "transport"}
+                   "health", "finance", "trade", "energy", "economy", "education", "transport", "commerce",
+                   "industry", "agriculture", "culture", "labour", "labor", "environment", "housing",
+                   "infrastructure", "tourism", "sport", "sports", "digital", "science", "technology"}
 EVENT_WORDS = re.compile(r"\b(Forum|Summit|Conference|Olympics|Games|Festival|Awards?|Cup|Championships?|"
                          r"Congress of|Week|Day)\b")
 # Agreements and programmes are neither bodies nor places ("the Black Sea Grain Initiative").
@@ -181,8 +183,15 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in {"'s", "’s", "'", "’"}):
         end -= 1
+    while label == "ORG" and end - start >= 2 and doc[end - 1].is_lower and doc[end - 1].pos_ == "NOUN" \
+            and not doc[end - 2].is_lower:
+        end -= 1  # "the conservative CDU/CSU bloc": the name, not what the writer calls it
     if start >= end:
         return None
+    modifies = end < len(doc) and (doc[end].pos_ in ("NOUN", "PROPN", "ADJ") or doc[end].text in ("-", "–"))
+    if label == "NORP" and end - start == 1 and doc[start].tag_ == "NNP" and start and doc[start - 1].lower_ == "the" \
+            and not modifies:
+        label = "ORG"  # "the Bundesrat", "the Taliban": a body, where "the Russians" are a people ("the Soviet-era")
     if label in ("GPE", "LOC") and end - start == 1 and doc[start].tag_ == "JJ":
         label = "NORP"  # "the southern Ukrainian region": a nationality, which names no place here
     text = POSSESSIVE.sub("", doc[start:end].text).strip()
@@ -192,8 +201,8 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         return None  # a senator's party and state ("Sen. Rand Paul, R-Ky."), not a place of the story
     if end - start == 1 and doc[start].is_sent_start and doc[start].pos_ == "NOUN":
         return None  # a common noun capitalised by its place ("Forecasters warned", "Press secretary X")
-    if label in ("ORG", "GPE", "LOC") and end - start >= 2 and (_titled_by_apposition(doc, start, end)
-                                                                or _titled_before(doc, start, end)):
+    if label in ("ORG", "GPE", "LOC") and (_titled_by_apposition(doc, start, end)
+                                          or (end - start >= 2 and _titled_before(doc, start, end))):
         label = "PERSON"  # "Ukraine's defence minister, Rustem Umerov," whatever the model says
     if label in ("ORG", "GPE") and end - start == 1 and _before_who(doc, end) and not gazetteer.is_place(text):
         label = "PERSON"  # "Ostrova, who attended the meeting", which the model calls a body or a place
@@ -224,7 +233,7 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     return Mention(start, end, text, label, in_body, company=described)
 
 
-PERSON_TITLE_HEADS = {"minister", "secretary", "president", "spokesman", "spokeswoman", "spokesperson", "chief",
+PERSON_TITLE_HEADS = {"minister", "secretary", "president", "spokesman", "spokeswoman", "spokesperson", "chief", "head",
                       "leader", "ambassador", "envoy", "governor", "mayor", "senator", "general", "commander",
                       "chairman", "chairwoman", "director", "adviser", "advisor", "premier", "chancellor"}
 
@@ -329,6 +338,13 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
                 and nxt.lower_ in PLACE_SUFFIXES and token.lower_ not in MONTHS_AND_DAYS:
             found.append(Mention(token.i, token.i + 2, doc[token.i:token.i + 2].text, "LOC", True))  # "Donetsk Oblast"
             covered.update((token.i, token.i + 1))
+        elif token.pos_ == "PROPN" and token.text[:1].isupper() and _titled_by_apposition(doc, token.i, token.i + 1) \
+                and not _party_and_state(doc, token.i) and not gazetteer.is_place(token.text):
+            start = token.i  # "Roman Mrochko, head of the city administration," with nothing tagged but "Roman"
+            while start > 0 and _untitled_name_word(doc[start - 1]) and doc[start - 1].head.i == token.i:
+                start -= 1
+            found.append(Mention(start, token.i + 1, doc[start:token.i + 1].text, "PERSON", True))
+            covered.update(range(start, token.i + 1))
         elif token.pos_ == "PROPN" and token.text[:1].isupper() and _before_who(doc, token.i + 1):
             found.append(Mention(token.i, token.i + 1, token.text, "PERSON", True))  # "Okafor, who attended"
         elif token.pos_ == "PROPN" and token.text[:1].isupper() and not token.is_sent_start and len(token) > 2 \
@@ -406,17 +422,22 @@ def _merge_adjacent_orgs(doc: Doc, mentions: list[Mention]) -> list[Mention]:
 
 def _owned_bodies(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     """The mentions, and a place's civil body named in lower case, as an organization beside the place:
-    "Russia’s central bank", "Sumy region’s military administration" (as the gold standard lists them;
-    not its armed forces, nor a lone "government", which stands for the place)."""
+    "Russia’s central bank", "Sumy region’s military administration", "the Kherson city military
+    administration" (as the gold standard lists them; not its armed forces, nor a lone "government",
+    which stands for the place)."""
     covered = {i for m in mentions for i in range(m.start, m.end)}
     bodies = []
     for mention in mentions:
-        apostrophe = mention.end
-        if mention.label in ("GPE", "LOC") and apostrophe + 1 < len(doc) and doc[apostrophe].text in ("'s", "’s"):
+        if not (mention.label in ("GPE", "LOC") or gazetteer.is_place(mention.text)) or mention.end + 1 >= len(doc):
+            continue
+        # "Russia’s central bank", or "the Kherson city military administration" with no apostrophe
+        owned = doc[mention.end].text in ("'s", "’s")
+        after = mention.end + 1 if owned else mention.end
+        if owned or (mention.start > 0 and doc[mention.start - 1].lower_ == "the"):
             words = itertools.takewhile(lambda t: t.is_lower and t.is_alpha and t.i not in covered,
-                                        doc[apostrophe + 1:apostrophe + 4])
+                                        doc[after:after + 4])
             heads = [t.i for t in words if t.lower_ in OWNED_BODY_HEADS]
-            if heads and not (heads[-1] == apostrophe + 1 and doc[heads[-1]].lower_ in STATE_HEADS):
+            if heads and not (heads[-1] == after and doc[heads[-1]].lower_ in STATE_HEADS):
                 end = heads[-1] + 1
                 bodies.append(Mention(mention.start, end, doc[mention.start:end].text, "ORG", mention.in_body))
     return mentions + bodies
@@ -468,8 +489,9 @@ def _untitled_name_word(token: Token) -> bool:
     """A given name the model left out of a name: not a title ("Councillor", "Judge"), a courtesy title
     or a name of its own."""
     lower = token.lower_
+    # a given name the model took for a nationality counts too ("Roman" before "Mrochko")
     return token.pos_ == "PROPN" and token.text[:1].isupper() and not token.text.isupper() \
-        and not token.ent_type_ and lower not in TITLE_WORDS and lower not in HONORIFICS \
+        and token.ent_type_ in ("", "NORP") and lower not in TITLE_WORDS and lower not in HONORIFICS \
         and lower not in MORE_TITLES and lower.rstrip(".") not in TITLE_WORDS and is_given_name(token.text)
 
 

@@ -336,6 +336,11 @@ def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> li
         if cue is None and (source := _according_to(tokens)) is not None:
             cue, subject = source.head.head, source
         speaker = resolver.speaker(subject) if subject is not None else None
+        above = _speech_above(cue) if speaker is None and cue is not None else None
+        if above is not None and (higher := _subject_of(above)) is not None and resolver.speaker(higher):
+            # "The White House said the leaders agreed that “...”": the leaders are nobody named; the
+            # White House, which says so, is the source
+            cue, speaker = above, resolver.speaker(higher)
         previous = _continued(found, span) if cue is None else None
         if previous is not None:
             speaker = previous.speaker
@@ -467,6 +472,18 @@ def _governing_cue(tokens: Span) -> Token | None:
                     return node
                 break
             node = node.head
+    return None
+
+
+def _speech_above(cue: Token) -> Token | None:
+    """The speech verb a cue's clause reports, a few steps up the parse ("said" above "agreed")."""
+    node = cue
+    for _ in range(3):
+        if node.dep_ not in ("ccomp", "xcomp", "advcl", "conj") or node.head.i == node.i:
+            return None
+        node = node.head
+        if _is_speech(node):
+            return node
     return None
 
 
