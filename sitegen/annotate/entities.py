@@ -312,7 +312,13 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
     covered = {i for m in mentions for i in range(m.start, m.end)}
     found = []
     for token in doc:
-        if token.i in covered or in_title_case(token.idx):
+        if token.i in covered:
+            continue
+        # Every name below starts with a capital or a wire's slash, or follows a title word in lower case
+        # ("regional governor Oleh Kiper"): most words are passed over here (this loop runs for every token).
+        initial = token.text[:1]
+        if not (initial.isupper() or initial == "/" or token.lower_ in PERSON_TITLE_HEADS) \
+                or in_title_case(token.idx):
             continue
         nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
         dateline_end = _dateline_place_end(doc, token)
