@@ -90,8 +90,8 @@ def test_eval_on_seeds_meets_the_floors(nlp) -> None:
 
 @pytest.mark.skipif(not GOLD.exists(), reason="shared gold files (and their scorer) not present")
 def test_eval_on_hand_annotated_articles_meets_the_floors(nlp) -> None:
-    """Articles of other outlets and beats, annotated by hand before the annotator ran on them: the
-    rules were not made on them, so the floors are the seeds' (see README, "How well it annotates")."""
+    """Articles of other outlets and beats, annotated by hand before the annotator ran on them (each batch
+    scored once before any rule was made on it; see README, "The annotator"): held to the seeds' floors."""
     from sitegen.evaluate import evaluate
 
     hand = FIXTURES.parent / "hand_annotated"
