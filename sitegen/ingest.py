@@ -22,13 +22,14 @@ WEEKDAY = r"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|th
 # 2 hours ago", "Updated: 12 May 2025, 10:05", "Updated 6:12 PM EST, March 3, 2025", "Mon 3 Mar 2025 14.20 GMT",
 # "Date 18.03.2025".
 PUBLICATION_WORD = r"(?:(?:first\s+|last\s+)?(?:published|posted|updated|date)(?:\s+on)?\s*:?\s+)?"
-TIME_OF_DAY = r"(?:\s*(?:[,|·-]|at)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?"
+TIME_OF_DAY = r"(?:\s*(?:[,|·-]|at)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)"
 DATELINE = re.compile(
-    rf"^{PUBLICATION_WORD}(?:{TIME_OF_DAY.removesuffix('?')},?\s+)?{WEEKDAY}(?:(?P<m1>{MONTHS})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
+    rf"^{PUBLICATION_WORD}(?:{TIME_OF_DAY},?\s+)?{WEEKDAY}"
+    rf"(?:(?P<m1>{MONTHS})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{MONTHS})\.?,?\s+(?P<y2>\d{{4}})"
     rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
     rf"|(?P<d3>\d{{1,2}})\.(?P<m3>\d{{1,2}})\.(?P<y3>\d{{4}}))"
-    rf"{TIME_OF_DAY}(?:\s*[|·-]?\s*(?:last\s+)?updated\b.{{0,40}})?$",
+    rf"{TIME_OF_DAY}?(?:\s*[|·-]?\s*(?:last\s+)?updated\b.{{0,40}})?$",
     re.IGNORECASE,
 )
 MISSING_DATE_HELP = (

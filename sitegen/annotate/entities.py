@@ -50,9 +50,9 @@ ORG_HEADS = {"ministry", "department", "service", "services", "agency", "office"
              "government", "parliament", "court", "bank", "party", "army", "navy", "forces", "police",
              "commission", "administration", "guard", "survey", "institute"}
 # Words before "on" and a platform's name: "wrote on", "in a post on".
-PLATFORM_CUES = {"write", "wrote", "post", "posted", "posts", "respond", "responded", "tweet", "tweeted", "share",
-                 "shared", "announce", "announced", "reply", "replied", "message", "video", "statement", "channel",
-                 "account", "page", "profile"}
+PLATFORM_CUES = {"write", "writes", "wrote", "writing", "post", "posts", "posted", "posting", "respond", "responds",
+                 "responded", "tweet", "tweeted", "share", "shared", "announce", "announced", "reply", "replied",
+                 "message", "video", "statement", "channel", "account", "page", "profile"}
 # "the US administration", "the UK government": the country, as the gold standard has it.
 STATE_HEADS = {"administration", "government"}
 OWNED_BODY_HEADS = {"ministry", "department", "bank", "administration", "office", "council", "committee",
@@ -79,6 +79,7 @@ COMPANY_CONTEXT = {"shares", "stock", "market", "revenue", "revenues", "profit",
 MORE_TITLES = {"mp", "mep", "cfo", "coo", "archbishop", "bishop", "cardinal", "rabbi", "imam", "father", "sister",
                "brigadier", "major", "sergeant", "marshal", "coach", "professor", "attorney", "detective",
                "inspector", "superintendent", "constable", "pastor", "reverend", "rev.", "saint", "st."}
+BODY_LAST_WORDS = ORG_HEADS | ORG_DESIGNATORS
 # "SkyLink": a capital inside a word names a brand, not a place ("McAllen" and the like excepted).
 CAMEL_CASE = re.compile(r"^(?!Mc|Mac|De|Di|La|Le|Du|Van|Von|O')[A-Z][a-z]+[A-Z]\w*$")
 # Lower-case words inside a person's name ("Mohammed bin Salman", "Ursula von der Leyen").
@@ -158,8 +159,7 @@ def _split_owners(doc: Doc) -> list[Span]:
     spans = []
     for ent in doc.ents:
         cut = next((t.i for t in ent[1:-1] if is_given_name(t.nbor().text) and t.nbor().text[:1].isupper()
-                    and (t.text in ("'s", "’s") or (t.text[:1].isupper() and t.lower_ in ORG_HEADS | ORG_DESIGNATORS))),
-                   None)
+                    and (t.text in ("'s", "’s") or (t.text[:1].isupper() and t.lower_ in BODY_LAST_WORDS))), None)
         if cut is None or not all(t.text[:1].isupper() for t in doc[cut + 1:ent.end]):
             spans.append(ent)
             continue
@@ -188,10 +188,9 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         end -= 1  # "the conservative CDU/CSU bloc": the name, not what the writer calls it
     if start >= end:
         return None
-    modifies = end < len(doc) and (doc[end].pos_ in ("NOUN", "PROPN", "ADJ") or doc[end].text in ("-", "–"))
     if label == "NORP" and end - start == 1 and doc[start].tag_ == "NNP" and start and doc[start - 1].lower_ == "the" \
-            and not modifies:
-        label = "ORG"  # "the Bundesrat", "the Taliban": a body, where "the Russians" are a people ("the Soviet-era")
+            and not _modifies(doc, end):
+        label = "ORG"  # "the Bundesrat", "the Taliban": a body, where "the Russians" are a people
     if label in ("GPE", "LOC") and end - start == 1 and doc[start].tag_ == "JJ":
         label = "NORP"  # "the southern Ukrainian region": a nationality, which names no place here
     text = POSSESSIVE.sub("", doc[start:end].text).strip()
@@ -247,6 +246,11 @@ def _titled_by_apposition(doc: Doc, start: int, end: int) -> bool:
     return any(c.dep_ == "appos" and c.i >= end and c.lower_ in PERSON_TITLE_HEADS for c in head.children)
 
 
+def _modifies(doc: Doc, end: int) -> bool:
+    """Whether a word ending at `end` modifies what follows it ("the Soviet-era KGB", "the Soviet Union")."""
+    return end < len(doc) and (doc[end].pos_ in ("NOUN", "PROPN", "ADJ") or doc[end].text in ("-", "–"))
+
+
 def _titled_before(doc: Doc, start: int, end: int) -> bool:
     """"regional governor Oleh Kiper": a person's title right before a name whose first word is a given name."""
     return start > 0 and doc[start - 1].lower_ in PERSON_TITLE_HEADS and is_given_name(doc[start].text) \
@@ -290,8 +294,7 @@ def _posted_on(doc: Doc, start: int, end: int) -> bool:
     gazetteer's place stays one: "said on Crimea")."""
     if start < 2 or doc[start - 1].lower_ != "on" or gazetteer.is_place(doc[start:end].text):
         return False
-    before = doc[start - 2]
-    return before.lower_ in PLATFORM_CUES or (before.pos_ == "VERB" and before.lemma_.lower() in PLATFORM_CUES)
+    return doc[start - 2].lower_ in PLATFORM_CUES
 
 
 def _through_hyphens(doc: Doc, ent: Span) -> int:

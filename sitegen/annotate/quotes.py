@@ -159,6 +159,7 @@ class SpeakerResolver:
         self.doc = doc
         self.token_entity = token_entity
         self.roles = {e.name: (e.role or "").lower() for e in entities if e.kind == "person"}
+        self.role_words = {name: set(re.findall(r"[\w-]+", role)) for name, role in self.roles.items()}
         self.pronouns: dict[str, Pronoun | None] = {}
         self.said_pronouns: dict[str, Pronoun] = {}  # "Mr Barclay", "Ms Pritchard"
         for index, (name, kind) in token_entity.items():
@@ -209,7 +210,6 @@ class SpeakerResolver:
         """ "the Russian president" is the person whose role matches, last mentioned first."""
         words = {t.lower_ for t in token.subtree if t.i <= token.i and t.pos_ in ("ADJ", "PROPN", "NOUN")}
         head = token.lower_
-        role_words = {name: set(re.findall(r"[\w-]+", role)) for name, role in self.roles.items()}
         best: tuple[int, int, str] | None = None
         for index in range(token.i - 1, -1, -1):
             if index not in self.token_entity:
@@ -217,7 +217,7 @@ class SpeakerResolver:
             name, kind = self.token_entity[index]
             if kind != "person":
                 continue
-            role = role_words.get(name, set())  # whole words: "EU" is not in "European"
+            role = self.role_words.get(name, set())  # whole words: "EU" is not in "European"
             score = 2 * (head in role) + sum(1 for w in words - {head} if w in role)
             if score and (best is None or score > best[0]):
                 best = (score, index, name)
