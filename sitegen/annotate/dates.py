@@ -59,6 +59,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
 # "expected" only before a time ("rain was expected over the weekend"), not "had been expected since".
 FUTURE = re.compile(r"\b(will|would|shall|must|going to|expected(?=\s*$|\s+(?:to|on|in|at|over|by|later|next|this)\b)|"
                     r"is to|are to|due to|set to|plans? to|planning to|scheduled|as early as|hopes? to|hoping to|"
+                    r"prepar(?:e|es|ing) to|"
                     r"next|'ll|’ll|upcoming|"
                     r"is meeting|are meeting|is visiting)\b", re.IGNORECASE)
 PAST_SPEECH = re.compile(r"\b(said|told|added|announced|stated|reported|claimed)\b", re.IGNORECASE)

@@ -180,6 +180,8 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         label = "PERSON"
     while start < end and (doc[start].lower_ in {"the", "a", "an"} or
                            (label == "PERSON" and doc[start].lower_ in TITLE_WORDS)):
+        if doc[start].text == "The" and gazetteer.is_place(doc[start:end].text):
+            break  # "The Hague": the article is part of the name
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in {"'s", "’s", "'", "’"}):
         end -= 1
@@ -276,12 +278,24 @@ def _described_as_company(doc: Doc, start: int, end: int) -> bool:
     Xinhua": a company or outlet, whatever the model says."""
     if start >= 2 and doc[start - 2].lower_ in ("shares", "stock") and doc[start - 1].lower_ in ("in", "of"):
         return True
+    if _before_shares(doc, end) and not gazetteer.is_place(doc[start:end].text):
+        return True  # "Rosneft and Gazprom shares rose"
     if start >= 1 and doc[start - 1].is_lower and doc[start - 1].lower_ in COMPANY_NOUNS:
         return True
     if end + 1 < len(doc) and doc[end].text in ("'s", "’s") and doc[end + 1].lower_ in COMPANY_CONTEXT \
             and not gazetteer.is_place(doc[start:end].text):
         return True  # "Nvidia's market value", not "China's market"
     return any(c.dep_ == "appos" and c.lower_ in COMPANY_NOUNS and c.i >= end for c in doc[end - 1].children)
+
+
+def _before_shares(doc: Doc, end: int) -> bool:
+    """Whether names from `end` run on to "shares" ("Rosneft and Gazprom shares", "Tesla stock"; not the
+    verb: "Putin shares that view")."""
+    index = end
+    while index < len(doc) and index - end < 5 and (doc[index].text in (",", "and", "&")
+                                                    or doc[index].text[:1].isupper()):
+        index += 1
+    return index < len(doc) and doc[index].lower_ in ("shares", "stock") and doc[index].pos_ == "NOUN"
 
 
 def _interviewed_by(doc: Doc, start: int) -> bool:
@@ -361,6 +375,9 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
                 and token.lower_ not in MONTHS_AND_DAYS and not _party_and_state(doc, token.i) \
                 and gazetteer.is_place(token.text):
             found.append(Mention(token.i, token.i + 1, token.text, "GPE", True))  # "would stand by Kyiv"
+        elif token.pos_ == "PROPN" and initial.isupper() and _before_shares(doc, token.i + 1) \
+                and token.lower_ not in MONTHS_AND_DAYS and not gazetteer.is_place(token.text):
+            found.append(Mention(token.i, token.i + 1, token.text, "ORG", True, company=True))  # "Gazprom shares"
         elif slug := AGENCY_SLUG.match(token.text):  # a wire's slug after the dateline: "MOSCOW, March 6. /TASS/."
             found.append(Mention(token.i, token.i + 1, slug.group(1), "ORG", True))
         elif re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token.text) and token.text not in KNOWN_NON_ORG_ACRONYMS \

@@ -273,20 +273,30 @@ class SpeakerResolver:
         wanted = "he" if token.lower_ in ("he", "him") else "she" if token.lower_ in ("she", "her") else None
         first = None
         for name in self._candidates(token):
+            if name is None:  # "A soldier, who spoke on condition of anonymity, said ... “...,” he said"
+                return None
             first = first or name
             if wanted is None or self._pronoun_of(name) in (wanted, None):
                 return name
         return first
 
-    def _candidates(self, token: Token) -> Iterator[str]:
+    def _candidates(self, token: Token) -> Iterator[str | None]:
+        """Who a pronoun may stand for, likeliest first; None for someone the article does not name,
+        after whom nobody earlier is."""
         sentences = list(self.doc.sents)
         current = next(i for i, s in enumerate(sentences) if s.start <= token.i < s.end)
         for index in range(current, max(current - 6, -1), -1):
             sentence = sentences[index]
             limit = token.i if index == current else sentence.end
-            subjects = [self._named_in(t, "person") for t in sentence if t.i < limit
-                        and t.dep_ in ("nsubj", "nsubjpass") and t.lower_ not in PERSON_PRONOUNS]
-            yield from (s for s in reversed(subjects) if s)
+            subjects = [t for t in sentence if t.i < limit and t.dep_ in ("nsubj", "nsubjpass")
+                        and t.lower_ not in PERSON_PRONOUNS]
+            for subject in reversed(subjects):
+                name = self._named_in(subject, "person")
+                if name:
+                    yield name
+                elif _someone_unnamed(subject):
+                    yield None
+                    return
         for index in range(token.i - 1, -1, -1):
             entry = self.token_entity.get(index)
             if entry and entry[1] == "person":
@@ -309,6 +319,20 @@ class SpeakerResolver:
             if entry and entry[1] == kind:
                 return entry[0]
         return None
+
+
+# People a story may quote without a name ("a soldier fighting near Sudzha").
+UNNAMED_PEOPLE = GENERIC_HEADS | {"soldier", "resident", "man", "woman", "officer", "witness", "doctor", "nurse",
+                                  "fighter", "volunteer", "survivor", "mother", "father", "teacher", "driver",
+                                  "worker", "farmer", "student", "spokesperson", "spokesman", "spokeswoman",
+                                  "commander", "member", "activist", "citizen", "refugee", "civilian", "employee",
+                                  "lawyer", "negotiator", "aide", "adviser", "advisor", "person"}
+
+
+def _someone_unnamed(subject: Token) -> bool:
+    """"a soldier", "one resident": a person the article introduces without a name."""
+    return subject.tag_ == "NN" and subject.lower_ in UNNAMED_PEOPLE and \
+        any(c.dep_ in ("det", "nummod") and c.lower_ in ("a", "an", "one") for c in subject.children)
 
 
 def _noun_phrase(token: Token) -> str:
