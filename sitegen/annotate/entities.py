@@ -94,8 +94,7 @@ BUILDING_WORDS = {"house", "palace", "street", "square", "tower", "building", "h
                   "stadium", "bridge", "avenue"}
 WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 MONTHS_AND_DAYS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
-                   "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
-                   "saturday", "sunday"}
+                   "october", "november", "december"} | WEEKDAYS
 QUOTE_OPENERS = {"“", "\"", "‘", "'"}
 KNOWN_NON_ORG_ACRONYMS = {"TV", "AI", "CEO", "GDP", "PM", "AM", "UTC", "GMT", "ID", "OK", "DNA", "COVID", "PDF",
                           "FAQ", "VIP", "UFO", "IT", "HQ", "RIP", "USD", "EUR", "BST", "EST", "CET"}
@@ -326,7 +325,7 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
     """Names the model left out: "Kursk region" (a name before a place word), a name after a courtesy
     title or a person's title ("Ms Amanda Pritchard", "Defense Minister Rustem Umerov"), a place
     after what it is ("the region of Odesa"), a street or building ("Downing Street") and acronyms ("G7")."""
-    covered = {i for m in mentions for i in range(m.start, m.end)}
+    covered = _covered(mentions)
     found = []
     for token in doc:
         if token.i in covered:
@@ -385,6 +384,11 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
             label = "GPE" if token.text in COUNTRY_ACRONYMS else "ORG"
             found.append(Mention(token.i, token.i + 1, token.text, label, True))
     return found
+
+
+def _covered(mentions: list[Mention]) -> set[int]:
+    """The tokens some mention already covers."""
+    return {i for m in mentions for i in range(m.start, m.end)}
 
 
 def _party_and_state(doc: Doc, start: int) -> bool:
@@ -451,7 +455,7 @@ def _owned_bodies(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     "Russia’s central bank", "Sumy region’s military administration", "the Kherson city military
     administration" (as the gold standard lists them; not its armed forces, nor a lone "government",
     which stands for the place)."""
-    covered = {i for m in mentions for i in range(m.start, m.end)}
+    covered = _covered(mentions)
     bodies = []
     for mention in mentions:
         if not (mention.label in ("GPE", "LOC") or gazetteer.is_place(mention.text)) or mention.end + 1 >= len(doc):
@@ -577,7 +581,7 @@ def _short_forms(mentions: list[Mention], surname_of: dict[str, str], full_names
 def _unlabelled_surnames(doc: Doc, mentions: list[Mention], surname_of: dict[str, str],
                          in_title_case: Callable[[int], bool]) -> list[Mention]:
     """Surnames the model missed or mislabelled inside a longer span ("Putin Warns")."""
-    covered = {i for m in mentions for i in range(m.start, m.end)}
+    covered = _covered(mentions)
     extra = []
     for token in doc:
         word = POSSESSIVE.sub("", token.text)

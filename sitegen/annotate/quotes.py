@@ -159,7 +159,8 @@ class SpeakerResolver:
         self.doc = doc
         self.token_entity = token_entity
         self.roles = {e.name: (e.role or "").lower() for e in entities if e.kind == "person"}
-        self.role_words = {name: set(re.findall(r"[\w-]+", role)) for name, role in self.roles.items()}
+        # whole words, a hyphenated title in its parts ("vice-president" has "president"; "EU" is not in "European")
+        self.role_words = {name: set(re.findall(r"\w+", role)) for name, role in self.roles.items()}
         self.pronouns: dict[str, Pronoun | None] = {}
         self.said_pronouns: dict[str, Pronoun] = {}  # "Mr Barclay", "Ms Pritchard"
         for index, (name, kind) in token_entity.items():
@@ -199,7 +200,7 @@ class SpeakerResolver:
         if token.tag_ in ("NNS", "NNPS") or (_lemma(token) in GENERIC_HEADS and token.tag_ != "NN"):
             return self._body_of(token)  # "Analysts at Wedbush Securities said": the firm, else nobody
         if token.pos_ == "NOUN":
-            if any(c.dep_ in ("det", "nummod") and c.lower_ in ("a", "an", "one") for c in token.children):
+            if _indefinite(token):
                 return None  # "a senior defense official said", "one EU diplomat called": someone unnamed
             return self.by_title(token) or self.described(token)
         if token.pos_ == "PROPN":
@@ -217,7 +218,7 @@ class SpeakerResolver:
             name, kind = self.token_entity[index]
             if kind != "person":
                 continue
-            role = self.role_words.get(name, set())  # whole words: "EU" is not in "European"
+            role = self.role_words.get(name, set())
             score = 2 * (head in role) + sum(1 for w in words - {head} if w in role)
             if score and (best is None or score > best[0]):
                 best = (score, index, name)
@@ -306,7 +307,7 @@ class SpeakerResolver:
         """What the text says (Mr, Ms, a spokeswoman), else what the given name usually goes with."""
         if name not in self.pronouns:
             said = self.said_pronouns.get(name)
-            role_words = set(re.findall(r"[a-z]+", self.roles.get(name, "")))
+            role_words = self.role_words.get(name, set())
             by_role: Pronoun | None = "she" if role_words & FEMININE_WORDS else \
                 "he" if role_words & MASCULINE_WORDS else None
             self.pronouns[name] = said or by_role or usual_pronoun(name.split()[0])
@@ -331,8 +332,12 @@ UNNAMED_PEOPLE = GENERIC_HEADS | {"soldier", "resident", "man", "woman", "office
 
 def _someone_unnamed(subject: Token) -> bool:
     """"a soldier", "one resident": a person the article introduces without a name."""
-    return subject.tag_ == "NN" and subject.lower_ in UNNAMED_PEOPLE and \
-        any(c.dep_ in ("det", "nummod") and c.lower_ in ("a", "an", "one") for c in subject.children)
+    return subject.tag_ == "NN" and subject.lower_ in UNNAMED_PEOPLE and _indefinite(subject)
+
+
+def _indefinite(noun: Token) -> bool:
+    """Whether a noun is introduced as one of many: "a soldier", "an official", "one diplomat"."""
+    return any(c.dep_ in ("det", "nummod") and c.lower_ in ("a", "an", "one") for c in noun.children)
 
 
 def _noun_phrase(token: Token) -> str:
@@ -361,10 +366,12 @@ def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> li
             cue, subject = source.head.head, source
         speaker = resolver.speaker(subject) if subject is not None else None
         above = _speech_above(cue) if speaker is None and cue is not None else None
-        if above is not None and (higher := _subject_of(above)) is not None and resolver.speaker(higher):
+        higher = _subject_of(above) if above is not None else None
+        reporter = resolver.speaker(higher) if higher is not None else None
+        if reporter is not None:
             # "The White House said the leaders agreed that “...”": the leaders are nobody named; the
             # White House, which says so, is the source
-            cue, speaker = above, resolver.speaker(higher)
+            cue, speaker = above, reporter
         previous = _continued(found, span) if cue is None else None
         if previous is not None:
             speaker = previous.speaker
