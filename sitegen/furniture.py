@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 _I = re.IGNORECASE
 
-AGENCIES = r"(getty images|reuters|afp|ap|ap photo|epa|efe|anadolu|tass|sputnik|bloomberg|shutterstock|alamy|pool)"
+AGENCIES = (r"(getty images|reuters|afp|ap|ap photo|epa|efe|anadolu|tass|sputnik|bloomberg|shutterstock|alamy|pool|"
+            r"dpa|kyodo|xinhua|yonhap|ansa|ani|pti|ians|pa|pa media|pa wire|ukrinform)")
 
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("comment form", re.compile(r"^(leave a (reply|comment)|post a comment|add a comment)\b", _I)),
@@ -24,6 +25,15 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("contributor credit", re.compile(r"\bcontributed (to )?(this )?report(ing)?\.?$|^(additional )?reporting by\b|"
                                       r"^(writing|editing) by\b", _I)),
     ("related link", re.compile(r"^(read|see) (also|more)\s*:\s*\S|^also read\s*:\s*\S", _I)),
+    ("related link", re.compile(r"^(related|more) (coverage|content|reading|news|links|on this story)\s*:?$", _I)),
+    # A byline the scraper left inside the text ("By Jo Park and Al Reyes", "By JO PARK"): names only.
+    ("byline", re.compile(r"^(?:By|BY)\s+(?!(?i:the|a|an|then|now)\b)[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+                          r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*$")),
+    ("audio player", re.compile(r"^(press play to |click to )?listen to (this|the) (article|story)\b.{0,30}$|"
+                                r"^voiced by artificial intelligence\.?$", _I)),
+    ("update note", re.compile(r"^this (article|story|report) (has been|was) updated\b.{0,60}$", _I)),
+    # A wire agency's end mark ("==Kyodo").
+    ("sign-off", re.compile(r"^={2,}\s*[A-Za-z][\w .-]{0,20}$|^[A-Za-z][\w .-]{0,20}\s*={2,}$")),
     # The outlet's appeal for support at the end ("Consider supporting the Daily Courier."): the name
     # in capitals, so that "consider supporting the Ukrainian army" in a sentence is never taken.
     ("support appeal", re.compile(r"\b[Cc]onsider (supporting|subscribing to|donating to) "

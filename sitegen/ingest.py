@@ -23,13 +23,17 @@ WEEKDAY = r"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|th
 # "Date 18.03.2025".
 PUBLICATION_WORD = r"(?:(?:first\s+|last\s+)?(?:published|posted|updated|date)(?:\s+on)?\s*:?\s+)?"
 TIME_OF_DAY = r"(?:\s*(?:[,|·-]|at)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)"
+# An agency's line names the agency first and may end with the story's sections: "KYODO NEWS - Mar 18,
+# 2025 - 19:12 | Japan, Politics".
+OUTLET_FIRST = r"(?:(?P<outlet>[a-z][\w&.'’]*(?:\s+[a-z][\w&.'’]*){0,3})\s*[-–—|·]\s*)?"
+SECTIONS_AFTER = r"(?:\s*\|\s*[\w ,&/'’-]{1,60})?"
 DATELINE = re.compile(
-    rf"^{PUBLICATION_WORD}(?:{TIME_OF_DAY},?\s+)?{WEEKDAY}"
+    rf"^{OUTLET_FIRST}{PUBLICATION_WORD}(?:{TIME_OF_DAY},?\s+)?{WEEKDAY}"
     rf"(?:(?P<m1>{MONTHS})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{MONTHS})\.?,?\s+(?P<y2>\d{{4}})"
     rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
     rf"|(?P<d3>\d{{1,2}})\.(?P<m3>\d{{1,2}})\.(?P<y3>\d{{4}}))"
-    rf"{TIME_OF_DAY}?(?:\s*[|·-]?\s*(?:last\s+)?updated\b.{{0,40}})?$",
+    rf"{TIME_OF_DAY}?(?:\s*[|·-]?\s*(?:last\s+)?updated\b.{{0,40}})?{SECTIONS_AFTER}$",
     re.IGNORECASE,
 )
 MISSING_DATE_HELP = (
@@ -90,6 +94,15 @@ def parse_dateline(line: str) -> dt.date | None:
         return None
 
 
+def dateline_outlet(line: str) -> str | None:
+    """The agency a dateline line names before its date ("KYODO NEWS - Mar 18, 2025"), if any."""
+    match = DATELINE.match(line.strip())
+    name = match.group("outlet") if match else None
+    if not name or re.fullmatch(rf"{PUBLICATION_WORD}|{WEEKDAY}", name + " ", re.IGNORECASE):
+        return None
+    return name.title() if name.isupper() and len(name) > 4 else name
+
+
 def _full_month(abbrev: str) -> str:
     return next(m for m in MONTHS.split("|")[:12] if m.startswith(abbrev))
 
@@ -102,7 +115,7 @@ def parse_raw(path: Path, data: bytes, published: dt.date | None = None,
     lines = [(n, line) for n, line in lines if line]
     removed: list[tuple[int, str, str]] = []
     dateline_text, dateline_date = _take_dateline(lines, removed)
-    outlet = None
+    outlet = dateline_outlet(dateline_text) if dateline_text else None
     kept: list[tuple[int, str]] = []
     previous_reason = None
     for number, line in lines:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from sitegen.errors import ContentError
-from sitegen.ingest import import_file, parse_dateline, parse_raw
+from sitegen.ingest import dateline_outlet, import_file, parse_dateline, parse_raw
 
 from .conftest import GOLD, ROOT
 
@@ -40,6 +40,14 @@ LEDE = "The city council approved the new budget on Tuesday after a long and hea
     ("Read also: Mayor says the budget is balanced", "related link"),
     ("Read more: Explainer: what the budget pays for", "related link"),
     ("We work hard to bring you local news. Consider supporting the Springfield Courier.", "support appeal"),
+    ("Related coverage:", "related link"),
+    ("By Jo Park and Al Reyes", "byline"),
+    ("By JO PARK", "byline"),
+    ("Press play to listen to this article", "audio player"),
+    ("Voiced by artificial intelligence.", "audio player"),
+    ("This article has been updated.", "update note"),
+    ("==Wire", "sign-off"),
+    ("(dpa)", "photo credit"),
 ])
 def test_each_kind_of_furniture_is_removed(line: str, reason: str) -> None:
     paragraphs, reasons = body_of(f"Council passes budget in late vote\n\n{LEDE}\n\n{line}\n\nMore text follows here, "
@@ -89,9 +97,27 @@ def test_no_headline_derives_one_from_the_first_sentence() -> None:
     ("Mon 3 Mar 2025 14.20 GMT", dt.date(2025, 3, 3)),
     ("Date 18.03.2025", dt.date(2025, 3, 18)),
     ("Published in March 2025, the report found waste", None),
+    ("SPRINGFIELD WIRE - Mar 18, 2025 - 19:12 | Local, Politics", dt.date(2025, 3, 18)),
+    ("Wire | 12 March 2025 | 14:05", dt.date(2025, 3, 12)),
 ])
 def test_dateline_detection(line: str, expected: dt.date | None) -> None:
     assert parse_dateline(line) == expected
+
+
+@pytest.mark.parametrize("line, outlet", [
+    ("SPRINGFIELD WIRE - Mar 18, 2025 - 19:12 | Local, Politics", "Springfield Wire"),
+    ("Wire | 12 March 2025 | 14:05", "Wire"),
+    ("Published Mar 06, 2025 at 9:14 AM EST", None),
+    ("Mon - 3 Mar 2025", None),
+])
+def test_an_agency_line_names_the_outlet(line: str, outlet: str | None) -> None:
+    assert dateline_outlet(line) == outlet
+
+
+def test_a_line_that_starts_with_by_and_reads_as_a_sentence_is_kept() -> None:
+    paragraphs, reasons = body_of(f"Council passes budget in late vote\n\n{LEDE}\n\nBy Tuesday the roads were "
+                                  "open again, officials said.\n\nBy then The Courier had left.")
+    assert reasons == [] and len(paragraphs) == 3
 
 
 def test_a_call_for_support_in_a_sentence_is_kept() -> None:
