@@ -50,6 +50,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("ago", rf"\b{NUMBER}\s+(?:days?|weeks?|months?|years?)\s+ago\b", 1),
     # "two days later" points from the last day named; "a day after Russia warned" joins two events.
     ("later", rf"\b{NUMBER}\s+(?:days?|weeks?)\s+(?:later|earlier|(?:after|before)(?=[,.;]))", 1),
+    # "a year earlier" from the last date named, whatever its precision ("in 2014 ... two years later").
+    ("later", rf"\b{NUMBER}\s+(?:months?|years?)\s+(?:later|earlier)", 1),
     ("deictic", r"\b(?:yesterday|today|tomorrow|tonight|last night|this morning|this afternoon|"
                 r"this evening)\b", 1),
     ("same_day", r"\bthe same day\b", 1),
@@ -58,6 +60,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
 ]]
 # "expected" only before a time ("rain was expected over the weekend"), not "had been expected since".
 FUTURE = re.compile(r"\b(will|would|shall|must|going to|expected(?=\s*$|\s+(?:to|on|in|at|over|by|later|next|this)\b)|"
+                    r"(?:could|might)(?!\s+(?:not|have)\b)|"  # what could happen; not what could not be done
                     r"is to|are to|due to|set to|plans? to|planning to|scheduled|as early as|hopes? to|hoping to|"
                     r"prepar(?:e|es|ing) to|"
                     r"next|'ll|’ll|upcoming|"
@@ -83,15 +86,22 @@ def find_dates(text: str, published: dt.date) -> list[FoundDate]:
     """Every date expression in `text`, in order, resolved against `published`."""
     taken: list[tuple[int, int]] = []
     found: list[FoundDate] = []
+    counted_from: list[tuple[int, int, str]] = []  # "two years later": resolved once every date it may follow is found
     for name, pattern in PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(a < end and start < b for a, b in taken):
                 continue
+            if name == "later":
+                taken.append((start, end))
+                counted_from.append((start, end, match.group(0)))
+                continue
             resolved = _resolve(name, match.group(0), text, start, published, found)
             if resolved:
                 taken.append((start, end))
                 found.append(FoundDate(start, end, *resolved))
+    for start, end, expression in sorted(counted_from):
+        found.append(FoundDate(start, end, *_later(expression.lower(), start, published, found)))
     return sorted(found, key=lambda d: d.start)
 
 
@@ -126,8 +136,6 @@ def _resolve(name: str, expression: str, text: str, start: int, published: dt.da
         return _relative_period(lowered, published)
     if name == "ago":
         return _ago(lowered, published)
-    if name == "later":
-        return _later(lowered, start, published, earlier)
     if name == "deictic":
         shift = {"yesterday": -1, "tomorrow": 1, "last night": -1}.get(lowered, 0)
         return (published + dt.timedelta(days=shift)).isoformat(), "day"
@@ -259,7 +267,17 @@ def _last_day_before(start: int, earlier: list[FoundDate]) -> dt.date | None:
 
 def _later(expression: str, start: int, published: dt.date,
            earlier: list[FoundDate]) -> tuple[str, Granularity]:
-    count = _count(expression) * (7 if "week" in expression else 1)
     sign = -1 if ("earlier" in expression or "before" in expression) else 1
+    if "month" in expression or "year" in expression:
+        named = [d for d in earlier if d.end <= start and start - d.end < 600]
+        last = max(named, key=lambda d: d.end) if named else None
+        anchor = dt.date.fromisoformat(f"{last.value}-01-01"[:10]) if last else published
+        if "year" in expression:
+            return str(anchor.year + sign * _count(expression)), "year"
+        shifted = _shift_month(anchor, sign * _count(expression))
+        if last is not None and last.granularity == "year":  # no more precise than what it counts from
+            return str(shifted.year), "year"
+        return shifted.strftime("%Y-%m"), "month"
+    count = _count(expression) * (7 if "week" in expression else 1)
     anchor = _last_day_before(start, earlier) or published
     return (anchor + dt.timedelta(days=sign * count)).isoformat(), "day"

@@ -102,6 +102,9 @@ COUNTRY_ACRONYMS = {"US", "USA", "UK", "UAE", "DRC", "PRC"}
 AGENCY_SLUG = re.compile(r"^/([A-Z][A-Za-z-]{1,15})/\.?$")
 POSSESSIVE = re.compile(r"(['’‘]s?|['’‘])$")
 ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
+# A body's short form given beside its name: capitals, perhaps a small word's letter ("AfD", "CDU").
+SHORT_FORM = re.compile(r"^[A-Z][A-Za-z]{0,4}[A-Z]$")
+NAME_JOINS = {"of", "for", "and"}
 
 
 @dataclass
@@ -133,8 +136,9 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
         return any(a <= char < b for a, b in title_case_ranges)
 
     mentions = [m for m in (_clean(doc, ent, not in_title_case(ent.start_char)) for ent in _split_owners(doc)
-                            if ent.label_ in LABEL_KIND or ent.label_ == "NORP") if m]
+                            if ent.label_ in LABEL_KIND or ent.label_ in ("NORP", "PRODUCT")) if m]
     mentions = _owned_bodies(doc, _merge_adjacent_people(doc, _merge_adjacent_orgs(doc, mentions)))
+    mentions = _named_with_alias(doc, mentions)
     mentions += _untagged(doc, mentions, in_title_case)
     full_names = _full_names(mentions)
     surname_of = _surname_index(full_names)
@@ -184,14 +188,19 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in {"'s", "’s", "'", "’"}):
         end -= 1
-    while label == "ORG" and end - start >= 2 and doc[end - 1].is_lower and doc[end - 1].pos_ == "NOUN" \
-            and not doc[end - 2].is_lower:
-        end -= 1  # "the conservative CDU/CSU bloc": the name, not what the writer calls it
+    if label == "ORG":  # "the conservative CDU/CSU bloc", "a House of Councillors budget committee": the
+        name_end = end    # name, not what the writer calls it (but "Ministry of foreign affairs" stays whole)
+        while name_end - start >= 2 and doc[name_end - 1].is_lower and doc[name_end - 1].pos_ == "NOUN":
+            name_end -= 1
+        if name_end < end and not doc[name_end - 1].is_lower:
+            end = name_end
     if start >= end:
         return None
-    if label == "NORP" and end - start == 1 and doc[start].tag_ == "NNP" and start and doc[start - 1].lower_ == "the" \
-            and not _modifies(doc, end):
+    if label in ("NORP", "PRODUCT") and end - start == 1 and doc[start].tag_ == "NNP" and start \
+            and doc[start - 1].lower_ == "the" and not _modifies(doc, end):
         label = "ORG"  # "the Bundesrat", "the Taliban": a body, where "the Russians" are a people
+    if label == "PRODUCT":
+        return None
     if label in ("GPE", "LOC") and end - start == 1 and doc[start].tag_ == "JJ":
         label = "NORP"  # "the southern Ukrainian region": a nationality, which names no place here
     text = POSSESSIVE.sub("", doc[start:end].text).strip()
@@ -431,14 +440,19 @@ def _dateline_place_end(doc: Doc, token: Token) -> int:
 
 def _merge_adjacent_orgs(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     """"Russian" + "Foreign Ministry" is one organization: a nationality before a body's name; so is
-    "State Emergency Service of" + "Ukraine", a body's name the model cut before its place."""
+    "State Emergency Service of" + "Ukraine", a body's name the model cut before its place, and "Agency
+    for" + "Rural Development", one it cut in two."""
     by_end = {m.end: m for m in mentions if m.label in ("NORP", "GPE")}
     merged = []
     absorbed = set()
-    by_start = {m.start: m for m in mentions if m.label in ("GPE", "LOC")}
+    by_start = {m.start: m for m in mentions if m.label in ("GPE", "LOC", "ORG")}
     for mention in mentions:
         after = by_start.get(mention.end)
-        if mention.label == "ORG" and after and doc[mention.end - 1].lower_ == "of":
+        joined = after is not None and doc[mention.end - 1].lower_ in NAME_JOINS
+        if after is None and mention.end < len(doc) and doc[mention.end].lower_ in ("of", "for"):
+            after = by_start.get(mention.end + 1)  # "the Agency" + "for" + "Rural Development"
+            joined = after is not None and after.label == "ORG"
+        if mention.label == "ORG" and after is not None and joined:
             absorbed.add(id(after))  # "The State Emergency Service of" + "Ukraine"
             mention = Mention(mention.start, after.end, doc[mention.start:after.end].text, "ORG", mention.in_body)
         before = by_end.get(mention.start)
@@ -448,6 +462,53 @@ def _merge_adjacent_orgs(doc: Doc, mentions: list[Mention]) -> list[Mention]:
                               mention.in_body)
         merged.append(mention)
     return [m for m in merged if id(m) not in absorbed]
+
+
+def _named_with_alias(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """A body named with its short form, in brackets or "known as" ("the far-right Alternative for
+    Northland (AfN)", "the Social Democrats (SDP)", "the Grain Union, known as GU,"), is an organization
+    whatever the model made of its words (a nationality, a place and nothing), and so is its short form."""
+    named: list[Mention] = []
+    for token in doc:
+        alias = _alias_at(doc, token.i)
+        if alias is None or not doc[token.i - 1].text[:1].isupper():
+            continue
+        start = token.i - 1  # the capitalised words before it, with "of", "for" and "and" between them
+        while start > 0 and token.i - start < 6 and _in_a_name(doc, start - 1):
+            start -= 1
+        if doc[start].lower_ in ("the", "a", "an"):
+            start += 1
+        inside = [m for m in mentions if m.start < token.i and start < m.end]
+        if any(m.label in ("GPE", "LOC", "FAC") and (m.start, m.end) == (start, token.i) for m in inside) \
+                or any(m.label == "PERSON" for m in inside) or doc[start:token.i].text.isupper():
+            continue  # "Donald Trump (R)" is a person, "the Democratic Republic of Congo (DRC)" a country,
+            # a dateline's "NEW YORK (AP)" a city and an agency
+        mentions = [m for m in mentions if m not in inside and not (m.start <= alias < m.end)]
+        in_body = not any(not m.in_body for m in inside)
+        named += [Mention(start, token.i, doc[start:token.i].text, "ORG", in_body),
+                  Mention(alias, alias + 1, doc[alias].text, "ORG", in_body)]
+    return sorted(mentions + named, key=lambda m: m.start) if named else mentions
+
+
+def _in_a_name(doc: Doc, index: int) -> bool:
+    """Whether the word at `index` may be part of a body's name: a capitalised word, or "of", "for" or
+    "and" after one."""
+    word = doc[index]
+    if word.lower_ in NAME_JOINS:
+        return index > 0 and doc[index - 1].text[:1].isupper()
+    return word.text[:1].isupper() and word.is_alpha
+
+
+def _alias_at(doc: Doc, index: int) -> int | None:
+    """The index of a short form given at `index`: "(AfN)" or ", known as GU", else None."""
+    if index < 1 or index + 2 >= len(doc):
+        return None
+    if doc[index].text == "(" and doc[index + 2].text == ")" and SHORT_FORM.match(doc[index + 1].text):
+        return index + 1
+    if doc[index].text == "," and index + 3 < len(doc) and doc[index + 1].lower_ == "known" \
+            and doc[index + 2].lower_ == "as" and SHORT_FORM.match(doc[index + 3].text):
+        return index + 3
+    return None
 
 
 def _owned_bodies(doc: Doc, mentions: list[Mention]) -> list[Mention]:
@@ -625,6 +686,8 @@ def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counte
         return "organization"
     single = len(m.text.split()) == 1
     if m.label == "NORP":
+        if votes[m.text]["ORG"]:  # "The Social Democrats said", after "the Social Democrats (SDP)"
+            return "organization"
         return "place" if m.text in places_in_lists and m.text not in votes.get("__adjectives__", {}) else None
     if single and m.label in ("PERSON", "ORG") and not ACRONYM.match(m.text):
         counted = votes[m.text]
@@ -632,6 +695,8 @@ def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counte
             return "place"
         if m.label == "PERSON" and counted["ORG"] > counted["PERSON"]:
             return "organization"
+        if m.label == "ORG" and counted["PERSON"] > counted["ORG"]:
+            return "person"  # a headline's "Court lets Harmon ...", where the body calls Harmon a person
     return LABEL_KIND[m.label]
 
 
@@ -652,6 +717,7 @@ def _assign_keys(mentions: list[Mention], surname_of: dict[str, str], doc: Doc) 
         if len(m.text.split()) >= 2:
             long_names.setdefault(_initials(m.text).casefold(), _normal(m.text))
     longer = sorted({_normal(m.text) for m in named}, key=len, reverse=True)
+    body_names = sorted({_normal(m.text) for m in named if m.kind == "organization" and " " in m.text})
     for m in mentions:
         if m.kind == "person":
             m.key = "person:" + surname_of.get(m.text, m.text)
@@ -662,6 +728,11 @@ def _assign_keys(mentions: list[Mention], surname_of: dict[str, str], doc: Doc) 
         # "US State Department" and "State Department": a place or nationality prefix names the same body
         normal = next((other for other in longer if other.endswith(" " + normal) and len(normal.split()) >= 2
                        and len(other.split()) - len(normal.split()) == 1), normal)
+        # "the Fisheries Commission ... the Commission said", "the Bank of Northland ... the Bank": a body's
+        # head word alone, when no other body named in the article has that head
+        if m.kind == "organization" and " " not in normal and not ACRONYM.match(m.text):
+            bodies = [other for other in body_names if re.split(r" (?:of|for) ", other)[0].split()[-1] == normal]
+            normal = bodies[0] if len(bodies) == 1 else normal
         # "Kursk" and "the Kursk region": one place, as the gold standard has it
         if m.kind == "place":
             normal = next((other for other in longer if other.startswith(normal + " ")
@@ -671,12 +742,16 @@ def _assign_keys(mentions: list[Mention], surname_of: dict[str, str], doc: Doc) 
 
 
 def _defined_acronyms(doc: Doc, mentions: list[Mention]) -> dict[str, str]:
-    """"Federal Security Service (FSB)": the acronym in brackets names the entity before it."""
+    """"Federal Security Service (FSB)", "the Grain Union, known as GU,": the short form names the entity
+    before it."""
     aliases = {}
     for m in mentions:
         if len(m.text.split()) < 2 or m.text.isupper():
             continue  # a dateline's "WASHINGTON (AP)" names the agency, not the city
-        if m.end + 2 < len(doc) and doc[m.end].text == "(" and doc[m.end + 2].text == ")":
+        alias = _alias_at(doc, m.end)
+        if alias is not None:
+            aliases[_normal(doc[alias].text)] = _normal(m.text)
+        elif m.end + 2 < len(doc) and doc[m.end].text == "(" and doc[m.end + 2].text == ")":
             acronym = doc[m.end + 1].text
             if ACRONYM.match(acronym.replace(".", "")):
                 aliases[_normal(acronym)] = _normal(m.text)

@@ -194,6 +194,9 @@ class SpeakerResolver:
             orgs = [name for name, kind in inside if kind == "organization"]
             if orgs:
                 return orgs[-1]
+            body = self._body_of(token)  # "A spokesman for the Grain Union said"
+            if body:
+                return body
             if any(t.pos_ == "PROPN" for t in subtree):
                 return _noun_phrase(token)
             return self.named_body(token)
@@ -238,8 +241,8 @@ class SpeakerResolver:
         return self.salient_person(token)
 
     def _body_of(self, token: Token) -> str | None:
-        """The organization a group of unnamed people speaks from ("analysts at X", "officials from X")."""
-        preps = [p for p in token.children if p.dep_ == "prep" and p.lower_ in ("at", "of", "from", "with")]
+        """The organization unnamed people speak from ("analysts at X", "officials from X", "a spokesman for X")."""
+        preps = [p for p in token.children if p.dep_ == "prep" and p.lower_ in ("at", "of", "from", "with", "for")]
         return next((name for p in preps if (name := self._named_in(p, "organization"))), None)
 
     def salient_body(self, token: Token) -> str | None:
