@@ -25,7 +25,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("contributor credit", re.compile(r"\bcontributed (to )?(this )?report(ing)?\.?$|^(additional )?reporting by\b|"
                                       r"^(writing|editing) by\b", _I)),
     ("related link", re.compile(r"^(read|see) (also|more)\s*:\s*\S|^also read\s*:\s*\S", _I)),
-    ("related link", re.compile(r"^(related|more) (coverage|content|reading|news|links|on this story)\s*:?$", _I)),
+    ("related link", RELATED_HEADER := re.compile(r"^(related|more) (topics|coverage|content|reading|news|links|"
+                                                  r"on this story)\s*:?$", _I)),
     # A byline the scraper left inside the text ("By Jo Park and Al Reyes", "By JO PARK"): names only.
     ("byline", re.compile(r"^(?:By|BY)\s+(?!(?i:the|a|an|then|now)\b)[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
                           r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*$")),

@@ -118,10 +118,15 @@ def parse_raw(path: Path, data: bytes, published: dt.date | None = None,
     outlet = dateline_outlet(dateline_text) if dateline_text else None
     kept: list[tuple[int, str]] = []
     previous_reason = None
+    related_list = False  # within the links a "Related topics" line heads
     for number, line in lines:
         reason = furniture.furniture_reason(line)
         if previous_reason == "newsletter promotion" and not reason and not furniture.is_paragraph(line):
             reason = "newsletter promotion"  # the promo's tagline ("Your guide to ...")
+        if previous_reason == "related link" and not reason and not furniture.is_paragraph(line) \
+                and related_list:
+            reason = "related link"  # the links under "Related topics", up to the next paragraph
+        related_list = bool(furniture.RELATED_HEADER.match(line)) or (related_list and reason == "related link")
         previous_reason = reason
         if reason == "logo":
             outlet = outlet or furniture.logo_outlet(line)

@@ -114,6 +114,13 @@ def test_an_agency_line_names_the_outlet(line: str, outlet: str | None) -> None:
     assert dateline_outlet(line) == outlet
 
 
+def test_the_links_under_a_related_topics_line_go_with_it_up_to_the_next_paragraph() -> None:
+    paragraphs, reasons = body_of(f"Council passes budget in late vote\n\n{LEDE}\n\nRelated topics\n\nLocal economy"
+                                  "\n\nMayor Jo Park\n\nThe vote is expected to be challenged in court next month.")
+    assert reasons == ["related link"] * 3
+    assert paragraphs == [LEDE, "The vote is expected to be challenged in court next month."]
+
+
 def test_a_line_that_starts_with_by_and_reads_as_a_sentence_is_kept() -> None:
     paragraphs, reasons = body_of(f"Council passes budget in late vote\n\n{LEDE}\n\nBy Tuesday the roads were "
                                   "open again, officials said.\n\nBy then The Courier had left.")
