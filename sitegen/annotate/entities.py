@@ -105,6 +105,10 @@ ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 # A body's short form given beside its name: capitals, perhaps a small word's letter ("AfD", "CDU").
 SHORT_FORM = re.compile(r"^[A-Z][A-Za-z]{0,4}[A-Z]$")
 NAME_JOINS = {"of", "for", "and"}
+# The plural names of party families, which news uses for a party ("the Greens") and its members ("two
+# Greens"): the model calls both a nationality.
+PARTY_FAMILIES = {"democrats", "republicans", "conservatives", "liberals", "greens", "socialists", "tories",
+                  "communists", "nationalists"}
 
 
 @dataclass
@@ -199,6 +203,9 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     if label in ("NORP", "PRODUCT") and end - start == 1 and doc[start].tag_ == "NNP" and start \
             and doc[start - 1].lower_ == "the" and not _modifies(doc, end):
         label = "ORG"  # "the Bundesrat", "the Taliban": a body, where "the Russians" are a people
+    party = _party_start(doc, start, end) if label == "NORP" else None
+    if party is not None:  # "the Social Democrats", "the Greens": a party, where "several Democrats" are its members
+        start, label = party, "ORG"
     if label == "PRODUCT":
         return None
     if label in ("GPE", "LOC") and end - start == 1 and doc[start].tag_ == "JJ":
@@ -386,6 +393,9 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
         elif token.pos_ == "PROPN" and initial.isupper() and _before_shares(doc, token.i + 1) \
                 and token.lower_ not in MONTHS_AND_DAYS and not gazetteer.is_place(token.text):
             found.append(Mention(token.i, token.i + 1, token.text, "ORG", True, company=True))  # "Gazprom shares"
+        elif token.lower_ in PARTY_FAMILIES and (party := _party_start(doc, token.i, token.i + 1)) is not None \
+                and party == token.i:  # "the Conservatives", untagged
+            found.append(Mention(token.i, token.i + 1, token.text, "ORG", True, company=True))
         elif slug := AGENCY_SLUG.match(token.text):  # a wire's slug after the dateline: "MOSCOW, March 6. /TASS/."
             found.append(Mention(token.i, token.i + 1, slug.group(1), "ORG", True))
         elif re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token.text) and token.text not in KNOWN_NON_ORG_ACRONYMS \
@@ -393,6 +403,17 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
             label = "GPE" if token.text in COUNTRY_ACRONYMS else "ORG"
             found.append(Mention(token.i, token.i + 1, token.text, label, True))
     return found
+
+
+def _party_start(doc: Doc, start: int, end: int) -> int | None:
+    """Where a party's name ending at `end` starts, if the words up to `end` name one as news does: "the"
+    and a party family's name in the plural ("the Conservatives", "the Liberal Democrats"); else None."""
+    if doc[end - 1].lower_ not in PARTY_FAMILIES or not all(t.text[:1].isupper() for t in doc[start:end]):
+        return None
+    while start > 1 and doc[start - 1].text[:1].isupper() and doc[start - 1].is_alpha and end - start < 3 \
+            and doc[start - 1].lower_ != "the":
+        start -= 1  # "Liberal" before "Democrats", which the model left out
+    return start if start > 0 and doc[start - 1].lower_ == "the" else None
 
 
 def _covered(mentions: list[Mention]) -> set[int]:
@@ -817,6 +838,8 @@ def _is_role_token(token: Token, m: Mention) -> bool:
         return False
     if token.dep_ == "case" or token.text in {"’s", "'s"}:
         return True
+    if token.i == m.start - 1 and token.text[:1].isupper() and token.lower_ in TITLE_WORDS | PERSON_TITLE_HEADS:
+        return True  # "Chancellor Rachel Reeves", whatever the parser made of the title
     return token.i < m.start and (m.start <= token.head.i < m.end or token.head.i < m.start) and \
         token.dep_ in ROLE_DEPS
 
@@ -837,6 +860,8 @@ def _appositive(doc: Doc, m: Mention) -> str | None:
 
 def _tidy_role(role: str) -> str | None:
     role = re.sub(r"^(the|a|an|his|her|its|their)\s+", "", role.strip(" ,-–"), flags=re.IGNORECASE)
+    while role.split() and role.split()[-1].lower() in HONORIFICS:  # "Liberal Democrat leader Sir Ed Davey"
+        role = role.rsplit(maxsplit=1)[0] if " " in role else ""
     if POSSESSIVE.search(role):
         return None  # "Al Jazeera’s Rory Challands": whose, not what
     return role if role and len(role.split()) <= 10 else None
