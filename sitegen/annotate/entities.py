@@ -162,9 +162,15 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
 def _split_owners(doc: Doc) -> list[Span]:
     """The model's entities, with a person the model ran into the name of their employer taken out of
     it: "Al Jazeera’s Rory Challands" is the outlet and its reporter; "the Donetsk Oblast Military
-    Administration Vadym Filashkin" the body and its head."""
+    Administration Vadym Filashkin" the body and its head; a title's last word is no part of a name."""
     spans = []
     for ent in doc.ents:
+        if ent.label_ != "PERSON" and len(ent) >= 3 and ent[0].lower_ in TITLE_WORDS and ent[0].text[:1].isupper() \
+                and is_given_name(ent[1].text) and all(t.text[:1].isupper() for t in ent[1:]):
+            person = doc[ent.start + 1:ent.end]  # "... Secretary of State Mira Holt", the model's "State Mira Holt"
+            person.label_ = "PERSON"
+            spans.append(person)
+            continue
         cut = next((t.i for t in ent[1:-1] if is_given_name(t.nbor().text) and t.nbor().text[:1].isupper()
                     and (t.text in ("'s", "’s") or (t.text[:1].isupper() and t.lower_ in BODY_LAST_WORDS))), None)
         if cut is None or not all(t.text[:1].isupper() for t in doc[cut + 1:ent.end]):
@@ -813,6 +819,9 @@ def _role(doc: Doc, group: list[Mention], name: str) -> str | None:
         while start > 0 and _is_role_token(doc[start - 1], m):
             start -= 1
         start = _title_of_body(doc, start) if start < m.start else start
+        while start < m.start and start > 0 and doc[start - 1].text[:1].isupper() \
+                and doc[start - 1].lower_ in TITLE_WORDS | PERSON_TITLE_HEADS:
+            start -= 1  # "Deputy Assistant" before "Secretary of State"
         if start < m.start and not all(t.lower_ in HONORIFICS for t in doc[start:m.start]):
             return _tidy_role(doc[start:m.start].text)
         appositive = _appositive(doc, m)
