@@ -53,6 +53,7 @@ ORG_HEADS = {"ministry", "department", "service", "services", "agency", "office"
 PLATFORM_CUES = {"write", "writes", "wrote", "writing", "post", "posts", "posted", "posting", "respond", "responds",
                  "responded", "tweet", "tweeted", "share", "shared", "announce", "announced", "reply", "replied",
                  "message", "video", "statement", "channel", "account", "page", "profile"}
+SPEECH_ON_PLATFORM = {"said", "says", "say", "wrote", "warned", "added", "argued", "claimed", "commented"}
 # "the US administration", "the UK government": the country, as the gold standard has it.
 STATE_HEADS = {"administration", "government"}
 OWNED_BODY_HEADS = {"ministry", "department", "bank", "administration", "office", "council", "committee",
@@ -332,6 +333,14 @@ def _posted_on(doc: Doc, start: int, end: int) -> bool:
     return doc[start - 2].lower_ in PLATFORM_CUES
 
 
+def _on_a_platform(doc: Doc, index: int) -> bool:
+    """Whether a one-letter name is a platform someone writes on ("wrote on X:", "said in a post on X
+    that"): a letter alone is otherwise no name."""
+    after = doc[index + 1].text if index + 1 < len(doc) else ""
+    return index >= 2 and doc[index - 1].lower_ == "on" and after not in ("-", ".", "&") \
+        and doc[index - 2].lower_ in PLATFORM_CUES | SPEECH_ON_PLATFORM
+
+
 def _through_hyphens(doc: Doc, ent: Span) -> int:
     """The end of a name joined by hyphens to a capitalised word the model left out ("Emilia-Romagna"),
     unless that word is a name of its own ("Russia-Ukraine talks")."""
@@ -402,6 +411,8 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
         elif token.lower_ in PARTY_FAMILIES and (party := _party_start(doc, token.i, token.i + 1)) is not None \
                 and party == token.i:  # "the Conservatives", untagged
             found.append(Mention(token.i, token.i + 1, token.text, "ORG", True, company=True))
+        elif len(token.text) == 1 and token.is_upper and _on_a_platform(doc, token.i):
+            found.append(Mention(token.i, token.i + 1, token.text, "ORG", True, company=True))  # "wrote on X"
         elif slug := AGENCY_SLUG.match(token.text):  # a wire's slug after the dateline: "MOSCOW, March 6. /TASS/."
             found.append(Mention(token.i, token.i + 1, slug.group(1), "ORG", True))
         elif re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token.text) and token.text not in KNOWN_NON_ORG_ACRONYMS \
