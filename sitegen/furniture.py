@@ -22,11 +22,11 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("view counter", re.compile(r"^visited \d+ times?|\d+ visits?\(s\) today|^\d+ views?$", _I)),
     ("share buttons", re.compile(r"^(share|share this( article| story)?|print|email|tweet|advertisement|"
                                  r"skip to (main )?content|read more|related( articles| stories)?)\s*:?$", _I)),
-    ("contributor credit", re.compile(r"\bcontributed (to )?(this )?report(ing)?\.?$|^(additional )?reporting by\b|"
-                                      r"^(writing|editing) by\b", _I)),
+    ("contributor credit", re.compile(r"\bcontributed (to )?(this )?report(ing)?\.?$|^\(?(additional )?reporting by\b|"
+                                      r"^\(?(writing|editing) by\b", _I)),
     ("related link", re.compile(r"^(read|see) (also|more)\s*:\s*\S|^also read\s*:\s*\S", _I)),
-    ("related link", RELATED_HEADER := re.compile(r"^(related|more) (topics|coverage|content|reading|news|links|"
-                                                  r"on this story)\s*:?$", _I)),
+    ("related link", RELATED_HEADER := re.compile(r"^((related|more) (topics|coverage|content|reading|news|links|"
+                                                  r"on this story)|explore more on (these|this) topics?)\s*:?$", _I)),
     # A byline the scraper left inside the text ("By Jo Park and Al Reyes", "By JO PARK"): names only.
     ("byline", re.compile(r"^(?:By|BY)\s+(?!(?i:the|a|an|then|now)\b)[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
                           r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*$")),
@@ -90,6 +90,7 @@ def logo_outlet(line: str) -> str | None:
 OUTLET_IN_TEXT: tuple[Callable[[str], re.Match[str] | None], ...] = (
     re.compile(r"\b(?P<name>[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,3}) has (?:contacted|reached out to|asked)\b").search,
     re.compile(r"^[A-Z][A-Z .,'-]{2,40}\((?P<name>[A-Z][\w .&-]{1,30})\)\s*[-–—]").search,
+    re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2} (?P<name>[A-Z]{2,6}) [-–—] ").search,  # "Washington CNN — ..."
 )
 
 

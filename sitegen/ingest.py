@@ -22,13 +22,15 @@ WEEKDAY = r"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|th
 # 2 hours ago", "Updated: 12 May 2025, 10:05", "Updated 6:12 PM EST, March 3, 2025", "Mon 3 Mar 2025 14.20 GMT",
 # "Date 18.03.2025".
 PUBLICATION_WORD = r"(?:(?:first\s+|last\s+)?(?:published|posted|updated|date)(?:\s+on)?\s*:?\s+)?"
-TIME_OF_DAY = r"(?:\s*(?:[,|·-]|at)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)"
+TIME_OF_DAY = r"(?:\s*(?:[,|·-]|at)?\s*\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4}(?:[+-]\d{1,2})?)?)"
 # An agency's line names the agency first and may end with the story's sections: "KYODO NEWS - Mar 18,
 # 2025 - 19:12 | Japan, Politics".
 OUTLET_FIRST = r"(?:(?P<outlet>[a-z][\w&.'’]*(?:\s+[a-z][\w&.'’]*){0,3})\s*[-–—|·]\s*)?"
+# ... or a byline: "By Jo Park 19 May 2025, 1:15 am".
+BYLINE_FIRST = r"(?:by\s+(?:[a-z][\w.'’-]*,?\s+(?:and\s+)?){1,6})?"
 SECTIONS_AFTER = r"(?:\s*\|\s*[\w ,&/'’-]{1,60})?"
 DATELINE = re.compile(
-    rf"^{OUTLET_FIRST}{PUBLICATION_WORD}(?:{TIME_OF_DAY},?\s+)?{WEEKDAY}"
+    rf"^{OUTLET_FIRST}{BYLINE_FIRST}{PUBLICATION_WORD}(?:{TIME_OF_DAY},?\s+)?{WEEKDAY}"
     rf"(?:(?P<m1>{MONTHS})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{{4}})"
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{MONTHS})\.?,?\s+(?P<y2>\d{{4}})"
     rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
@@ -36,6 +38,8 @@ DATELINE = re.compile(
     rf"{TIME_OF_DAY}?(?:\s*[|·-]?\s*(?:last\s+)?updated\b.{{0,40}})?{SECTIONS_AFTER}$",
     re.IGNORECASE,
 )
+# A place and perhaps an outlet, then a dash, alone on a line above the first paragraph.
+DATELINE_ALONE = re.compile(r"^[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){0,4}(?:\s+\([A-Z][\w .&]{1,20}\))?\s*[—–-]$")
 MISSING_DATE_HELP = (
     "no publication date: the text has no dateline. Give it one of three ways: "
     "`sitegen import --published YYYY-MM-DD FILE`, a sidecar file {sidecar} with `published: YYYY-MM-DD`, "
@@ -167,6 +171,10 @@ def _split_header(kept: list[tuple[int, str]], removed: list[tuple[int, str, str
     """Headline and body: the body starts at the first line that reads as a paragraph."""
     start = next((i for i, (_, line) in enumerate(kept) if furniture.is_paragraph(line)), len(kept))
     header, body = kept[:start], kept[start:]
+    if header and body and len(header) > 1 and DATELINE_ALONE.match(header[-1][1]):
+        # A dateline the page set on a line of its own ("Washington CNN —"): it opens the first paragraph.
+        body = [(header[-1][0], f"{header[-1][1]} {body[0][1]}"), *body[1:]]
+        header = header[:-1]
     texts = [line for _, line in header]
     repeated = [line for line in texts if texts.count(line) > 1]
     if repeated:

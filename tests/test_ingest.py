@@ -41,6 +41,8 @@ LEDE = "The city council approved the new budget on Tuesday after a long and hea
     ("Read more: Explainer: what the budget pays for", "related link"),
     ("We work hard to bring you local news. Consider supporting the Springfield Courier.", "support appeal"),
     ("Related coverage:", "related link"),
+    ("Explore more on these topics", "related link"),
+    ("(Reporting by Jo Park in Springfield; Editing by Al Reyes)", "contributor credit"),
     ("By Jo Park and Al Reyes", "byline"),
     ("By JO PARK", "byline"),
     ("Press play to listen to this article", "audio player"),
@@ -99,6 +101,9 @@ def test_no_headline_derives_one_from_the_first_sentence() -> None:
     ("Published in March 2025, the report found waste", None),
     ("SPRINGFIELD WIRE - Mar 18, 2025 - 19:12 | Local, Politics", dt.date(2025, 3, 18)),
     ("Wire | 12 March 2025 | 14:05", dt.date(2025, 3, 12)),
+    ("By Jo Park 19 May 2025, 1:15 am", dt.date(2025, 5, 19)),
+    ("May 28, 2025 10:35 PM GMT+1 Updated 6 hours ago", dt.date(2025, 5, 28)),
+    ("By the river March 3, 2025 we met", None),
 ])
 def test_dateline_detection(line: str, expected: dt.date | None) -> None:
     assert parse_dateline(line) == expected
@@ -119,6 +124,13 @@ def test_the_links_under_a_related_topics_line_go_with_it_up_to_the_next_paragra
                                   "\n\nMayor Jo Park\n\nThe vote is expected to be challenged in court next month.")
     assert reasons == ["related link"] * 3
     assert paragraphs == [LEDE, "The vote is expected to be challenged in court next month."]
+
+
+def test_a_dateline_on_a_line_of_its_own_opens_the_first_paragraph() -> None:
+    article, _ = parse_raw(Path("x.txt"), f"Council passes budget in late vote\n\nSpringfield WKRP —\n\n{LEDE}"
+                           "\n\nMore text follows here, as it does in any article.".encode(), PUBLISHED)
+    assert article.paragraphs[0] == f"Springfield WKRP — {LEDE}" and article.outlet == "WKRP"
+    assert not article.removed
 
 
 def test_a_line_that_starts_with_by_and_reads_as_a_sentence_is_kept() -> None:
