@@ -10,13 +10,13 @@ from typing import Any
 
 from sitegen.annotate import annotate, load_pipeline
 from sitegen.content import parse_article
-from sitegen.errors import SitegenError
+from sitegen.errors import ContentError, SitegenError
 from sitegen.ingest import import_file
 from sitegen.model import Annotations, Article, KnowledgeBase
 from sitegen.storage import atomic_write_text
 from sitegen.yamlio import dump_yaml, load_yaml
 
-CATEGORIES = ("people", "organizations", "places", "quotes_all", "quotes_all+speaker", "quotes_full",
+CATEGORIES = ("published", "people", "organizations", "places", "quotes_all", "quotes_all+speaker", "quotes_full",
               "quotes_full+speaker", "dates")
 GROUP_OF_KIND = {"person": "people", "organization": "organizations", "place": "places"}
 
@@ -56,19 +56,26 @@ def to_gold_schema(article: Article, annotations: Annotations, source_name: str)
             "published": article.published.isoformat(), **groups, "quotes": quotes, "dates": dates}
 
 
-def predict(raw_dir: Path, gold_dir: Path, out_dir: Path) -> list[Path]:
-    """Import and annotate every raw `.txt` in a throwaway site, taking `published` from its gold file."""
+def predict(raw_dir: Path, gold_dir: Path, out_dir: Path, undated: list[str] | None = None) -> list[Path]:
+    """Import and annotate every raw `.txt` in a throwaway site. An article the importer finds no date in
+    (as `sitegen import` would refuse it) takes `published` from its gold file, and is listed in `undated`:
+    the date it is read from is then the gold's, and so is the date its relative dates count from."""
     nlp = load_pipeline()
     written = []
     with tempfile.TemporaryDirectory(prefix="sitegen-eval-") as tmp:
         articles_dir = Path(tmp) / "content" / "articles"
         for raw in sorted(raw_dir.glob("*.txt")):
-            gold_path = gold_dir / f"{raw.stem}.yaml"
-            published = None
-            if gold_path.exists():
+            try:
+                result = import_file(raw, articles_dir, Path(tmp), force=True, taken={})
+            except ContentError:
+                gold_path = gold_dir / f"{raw.stem}.yaml"
+                if not gold_path.exists():
+                    raise
                 gold = load_yaml(gold_path.read_text(encoding="utf-8"), gold_path) or {}
-                published = gold.get("published")
-            result = import_file(raw, articles_dir, Path(tmp), published=published, force=True, taken={})
+                if undated is not None:
+                    undated.append(raw.name)
+                result = import_file(raw, articles_dir, Path(tmp), published=gold.get("published"), force=True,
+                                     taken={})
             article = parse_article(articles_dir / f"{result.slug}.md")
             annotations = annotate(article, KnowledgeBase(), nlp)
             target = out_dir / f"{raw.stem}.yaml"
@@ -85,12 +92,13 @@ def evaluate(gold_dir: Path, raw_dir: Path | None, predictions_dir: Path | None,
         if predictions_dir is None:
             raise SitegenError("eval needs --articles RAW_DIR (to annotate) or --predictions DIR (to score)")
         return dict(scorer.score(gold_dir, predictions_dir))
+    undated: list[str] = []
     if predictions_dir is not None:
-        predict(raw_dir, gold_dir, predictions_dir)
-        return dict(scorer.score(gold_dir, predictions_dir))
+        predict(raw_dir, gold_dir, predictions_dir, undated)
+        return {**scorer.score(gold_dir, predictions_dir), "undated": undated}
     with tempfile.TemporaryDirectory(prefix="sitegen-pred-") as tmp:
-        predict(raw_dir, gold_dir, Path(tmp))
-        return dict(scorer.score(gold_dir, Path(tmp)))
+        predict(raw_dir, gold_dir, Path(tmp), undated)
+        return {**scorer.score(gold_dir, Path(tmp)), "undated": undated}
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -101,6 +109,8 @@ def format_table(result: dict[str, Any]) -> str:
         if row:
             lines.append(f"{category:22} P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  "
                          f"({row['tp']} right of {row['pred']} predicted, {row['gold']} in gold)")
+    if result.get("undated"):
+        lines.append("no date found by import (published taken from gold): " + ", ".join(result["undated"]))
     if result.get("missing_predictions"):
         lines.append("missing predictions: " + ", ".join(result["missing_predictions"]))
     return "\n".join(lines)

@@ -201,3 +201,20 @@ def test_seed_import_matches_gold_furniture_and_body_start(gold_path: Path) -> N
     assert body  # and the body is not empty
     if gold["title"]:
         assert article.title == gold["title"]
+
+
+def test_eval_reads_the_date_from_the_text_and_takes_the_gold_date_only_when_import_finds_none(tmp_path: Path) -> None:
+    from sitegen.evaluate import predict
+
+    raw, gold = tmp_path / "raw", tmp_path / "gold"
+    raw.mkdir()
+    gold.mkdir()
+    (raw / "dated.txt").write_text(f"Council passes budget in late vote\n\n12 May 2025\n\n{LEDE}\n", encoding="utf-8")
+    (raw / "undated.txt").write_text(f"Council passes budget in late vote\n\n{LEDE}\n", encoding="utf-8")
+    for name in ("dated", "undated"):  # a gold date the dated article's own line must win over
+        (gold / f"{name}.yaml").write_text("published: 2025-06-01\n", encoding="utf-8")
+    undated: list[str] = []
+    predict(raw, gold, tmp_path / "out", undated)
+    published = {name: yaml.safe_load((tmp_path / "out" / f"{name}.yaml").read_text())["published"]
+                 for name in ("dated", "undated")}
+    assert published == {"dated": "2025-05-12", "undated": "2025-06-01"} and undated == ["undated.txt"]
