@@ -363,7 +363,7 @@ def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> li
         if _names_something(tokens):
             continue
         cue = _first_found(_cue_after(doc, tokens), _cue_before(doc, tokens), _governing_cue(tokens),
-                           _colon_cue(doc, tokens))
+                           _colon_cue(doc, tokens), _reporting_clause(tokens))
         subject = _subject_of(cue)
         if cue is None and (source := _according_to(tokens)) is not None:
             cue, subject = source.head.head, source
@@ -445,9 +445,13 @@ def _cue_after(doc: Doc, tokens: Span) -> Token | None:
     """"..., said Putin" / "..., he added" / "..., Martin told reporters"; after a quote that ends its
     sentence ("... far away.”"), only a cue that is a sentence of its own ("Trump said on Monday."), not
     the next sentence's speech ("Trump responded on Truth Social, writing that ...")."""
-    ended = tokens.text.rstrip().endswith(".")
+    after = _after_closing_mark(tokens)
+    next_mark = doc[after].text if after < len(doc) else ""
+    if tokens.text.rstrip()[-1:] not in ",.!?…—–-" and next_mark not in (",", ".", "!", "?", "—", "–"):
+        return None  # woven into the sentence, which goes on: “won't be around” unless he agrees
+    ended = tokens.text.rstrip().endswith(".") or next_mark in (".", "!", "?")
     seen = 0
-    for token in doc[tokens.end:min(len(doc), tokens.end + 10)]:
+    for token in doc[after:min(len(doc), after + 10)]:
         if token.text in OPENERS or token.text in ("“", "‘") or token.text == "\n\n" or "\n" in token.text:
             return None
         if token.is_punct:
@@ -455,6 +459,8 @@ def _cue_after(doc: Doc, tokens: Span) -> Token | None:
                 return None
             continue
         seen += 1
+        if token.pos_ == "SCONJ" or token.lower_ == "as":
+            return None  # “a stalling tactic,” as they pointed to ...: a clause of its own, not the cue
         if _is_speech(token):
             if ended and not any(t.text in ".!?" for t in doc[token.i + 1:token.i + 5]):
                 return None
@@ -462,6 +468,13 @@ def _cue_after(doc: Doc, tokens: Span) -> Token | None:
         if seen > 4:
             return None
     return None
+
+
+def _after_closing_mark(tokens: Span) -> int:
+    """Where the text after a quote's closing mark starts (a straight mark closes as it opens)."""
+    doc = tokens.doc
+    return tokens.end + 1 if tokens.end < len(doc) and doc[tokens.end].text in ("\"", "”", "'", "’", "»") \
+        else tokens.end
 
 
 def _according_to(tokens: Span) -> Token | None:
@@ -487,6 +500,24 @@ def _cue_before(doc: Doc, tokens: Span) -> Token | None:
             return None
         if _is_speech(token):
             return token
+    return None
+
+
+def _reporting_clause(tokens: Span) -> Token | None:
+    """A quote woven into a sentence that a reporting clause closes: "Israel will allow a “basic amount”
+    of food into Gaza, the prime minister's office said on Sunday, after ...". The clause is set off by
+    a comma, its subject comes first, and nothing else is quoted between the quote and it."""
+    sentence = tokens[0].sent
+    for token in tokens.doc[_after_closing_mark(tokens):sentence.end]:
+        if token.text in OPENERS or token.text in ("“", "‘"):
+            return None
+        if not _is_speech(token):
+            continue
+        subject = _subject_child(token)
+        if subject is None or subject.i > token.i:
+            return None
+        start = min(t.i for t in subject.subtree)
+        return token if start > tokens.end and tokens.doc[start - 1].text == "," else None
     return None
 
 
@@ -525,13 +556,27 @@ def _first_child(token: Token, deps: tuple[str, ...]) -> Token | None:
     return next((c for c in token.children if c.dep_ in deps), None)
 
 
+def _subject_child(verb: Token) -> Token | None:
+    """A verb's subject, never a dateline's place that the parse hung on it ("JERUSALEM — Israel will
+    allow ..., the prime minister's office said")."""
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    return next((c for c in subjects if not _dateline(c)), subjects[0] if subjects else None)
+
+
+def _dateline(token: Token) -> bool:
+    """A word opening its paragraph before a dash: a dateline ("JERUSALEM —")."""
+    doc = token.doc
+    opens = token.i == 0 or "\n" in doc[token.i - 1].text
+    return opens and token.i + 1 < len(doc) and doc[token.i + 1].text in ("—", "–", "-")
+
+
 def _subject_of(verb: Token | None) -> Token | None:
     """The subject of a cue, inherited from the verb it hangs on ("..., saying" / "stating")."""
     node = verb
     for _ in range(4):
         if node is None:
             return None
-        subject = _first_child(node, ("nsubj", "nsubjpass"))
+        subject = _subject_child(node)
         if subject is not None:
             if _lemma(subject) in SPEECH_NOUNS:  # "Putin's remarks ... suggested"
                 owners = [t for t in subject.lefts if t.pos_ == "PROPN" or t.dep_ == "poss"]
