@@ -54,6 +54,8 @@ PLATFORM_CUES = {"write", "writes", "wrote", "writing", "post", "posts", "posted
                  "responded", "tweet", "tweeted", "share", "shared", "announce", "announced", "reply", "replied",
                  "message", "video", "statement", "channel", "account", "page", "profile"}
 SPEECH_ON_PLATFORM = {"said", "says", "say", "wrote", "warned", "added", "argued", "claimed", "commented"}
+RESULTS_VERBS = {"reported", "reports", "posted", "posts", "forecast", "forecasts", "forecasted", "expects",
+                 "expected", "raised", "cut", "lowered", "beat", "missed"}
 # "the US administration", "the UK government": the country, as the gold standard has it.
 STATE_HEADS = {"administration", "government"}
 OWNED_BODY_HEADS = {"ministry", "department", "bank", "administration", "office", "council", "committee",
@@ -155,7 +157,11 @@ def find_entities(doc: Doc, body_start_char: int, title_case_ranges: list[tuple[
         mention.kind = None if _thing_named(doc, mention, surname_of) else \
             _decide_kind(mention, surname_of, votes, places_in_lists)
     body_texts = {m.text for m in mentions if m.in_body and m.kind}
-    kept = [m for m in mentions if m.kind and (m.in_body or m.text in body_texts or m.text in surname_of)]
+    # A headline's names, in Title Case, only as the body names them too, but for a body's full name,
+    # which Title Case cannot fake ("Home Office to house asylum seekers ...").
+    kept = [m for m in mentions if m.kind and (m.in_body or m.text in body_texts or m.text in surname_of
+                                               or (m.kind == "organization" and " " in m.text
+                                                   and doc[m.end - 1].lower_ in ORG_HEADS))]
     _assign_keys(kept, surname_of, doc)
     return _collect(doc, kept)
 
@@ -239,8 +245,12 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     company = label == "PERSON" and end - start >= 2 and doc[end - 1].lower_ in ORG_DESIGNATORS
     if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)) or described:
         label = "ORG"
-    if label == "ORG" and (EVENT_WORDS.search(text) or text.lower() in PORTFOLIO_WORDS):
-        return None
+    if label == "ORG" and (EVENT_WORDS.search(_head_word(text)) or text.lower() in PORTFOLIO_WORDS
+                           or text in KNOWN_NON_ORG_ACRONYMS):
+        return None  # "the Munich Security Conference", "Commerce", "AI"; not "Summit Insights Group"
+    if label == "ORG" and end < len(doc) and doc[end].text in ("Minister", "Secretary") \
+            and not (ACRONYM.match(doc[start].text.replace(".", "")) or gazetteer.is_place(doc[start].text)):
+        return None  # a portfolio in a title ("National Security Minister X"), not a body ("U.S. Treasury Secretary")
     if label in ("ORG", "GPE", "LOC", "FAC") and AGREEMENT_WORDS.search(text) and end - start >= 2:
         return None
     if label != "NORP" and end < len(doc) and doc[end].lower_ in PLACE_SUFFIXES and doc[end].is_lower:
@@ -307,7 +317,18 @@ def _described_as_company(doc: Doc, start: int, end: int) -> bool:
     if end + 1 < len(doc) and doc[end].text in ("'s", "’s") and doc[end + 1].lower_ in COMPANY_CONTEXT \
             and not gazetteer.is_place(doc[start:end].text):
         return True  # "Nvidia's market value", not "China's market"
+    if _reports_results(doc, end) and not doc[start:end].text.isupper() and not gazetteer.is_place(doc[start:end].text):
+        return True  # "Nvidia reported first-quarter revenue of ..."
     return any(c.dep_ == "appos" and c.lower_ in COMPANY_NOUNS and c.i >= end for c in doc[end - 1].children)
+
+
+def _reports_results(doc: Doc, end: int) -> bool:
+    """Whether the name ending at `end` reports or forecasts a company's figures ("Nordtek forecast
+    second-quarter revenue above estimates")."""
+    name = doc[end - 1]
+    verb = name.head
+    return name.dep_ == "nsubj" and verb.lower_ in RESULTS_VERBS \
+        and any(c.dep_ == "dobj" and c.lower_ in COMPANY_CONTEXT for c in verb.children)
 
 
 def _before_shares(doc: Doc, end: int) -> bool:
@@ -405,7 +426,8 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
                 and token.lower_ not in MONTHS_AND_DAYS and not _party_and_state(doc, token.i) \
                 and gazetteer.is_place(token.text):
             found.append(Mention(token.i, token.i + 1, token.text, "GPE", True))  # "would stand by Kyiv"
-        elif token.pos_ == "PROPN" and initial.isupper() and _before_shares(doc, token.i + 1) \
+        elif token.pos_ == "PROPN" and initial.isupper() and (_before_shares(doc, token.i + 1)
+                                                              or _reports_results(doc, token.i + 1)) \
                 and token.lower_ not in MONTHS_AND_DAYS and not gazetteer.is_place(token.text):
             found.append(Mention(token.i, token.i + 1, token.text, "ORG", True, company=True))  # "Gazprom shares"
         elif token.lower_ in PARTY_FAMILIES and (party := _party_start(doc, token.i, token.i + 1)) is not None \
@@ -738,6 +760,12 @@ def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counte
     return LABEL_KIND[m.label]
 
 
+def _head_word(name: str) -> str:
+    """The word a name is of: "Commission" of "European Commission", "Agency" of "Agency for Rural
+    Development", "Forum" of "Forum of Future Technologies"."""
+    return re.split(r" (?:of|for) ", name)[0].split()[-1]
+
+
 def _normal(text: str) -> str:
     return text.replace(".", "").replace("’", "'").casefold()
 
@@ -769,7 +797,7 @@ def _assign_keys(mentions: list[Mention], surname_of: dict[str, str], doc: Doc) 
         # "the Fisheries Commission ... the Commission said", "the Bank of Northland ... the Bank": a body's
         # head word alone, when no other body named in the article has that head
         if m.kind == "organization" and " " not in normal and not ACRONYM.match(m.text):
-            bodies = [other for other in body_names if re.split(r" (?:of|for) ", other)[0].split()[-1] == normal]
+            bodies = [other for other in body_names if _head_word(other) == normal]
             normal = bodies[0] if len(bodies) == 1 else normal
         # "Kursk" and "the Kursk region": one place, as the gold standard has it
         if m.kind == "place":
