@@ -35,7 +35,7 @@ DATELINE = re.compile(
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{MONTHS})\.?,?\s+(?P<y2>\d{{4}})"
     rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
     rf"|(?P<d3>\d{{1,2}})\.(?P<m3>\d{{1,2}})\.(?P<y3>\d{{4}}))"
-    rf"{TIME_OF_DAY}?(?:\s*[|·-]?\s*(?:last\s+)?updated\b.{{0,40}})?{SECTIONS_AFTER}$",
+    rf"{TIME_OF_DAY}?(?:\s*[|·,-]?\s*(?:last\s+)?updated\b.{{0,40}})?{SECTIONS_AFTER}$",
     re.IGNORECASE,
 )
 # A place and perhaps an outlet, then a dash, alone on a line above the first paragraph.

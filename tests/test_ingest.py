@@ -104,6 +104,7 @@ def test_no_headline_derives_one_from_the_first_sentence() -> None:
     ("By Jo Park 19 May 2025, 1:15 am", dt.date(2025, 5, 19)),
     ("May 28, 2025 10:35 PM GMT+1 Updated 6 hours ago", dt.date(2025, 5, 28)),
     ("By the river March 3, 2025 we met", None),
+    ("Posted Tue 1 Apr 2025 at 3:39pm, updated Tue 1 Apr 2025 at 5:02pm", dt.date(2025, 4, 1)),
 ])
 def test_dateline_detection(line: str, expected: dt.date | None) -> None:
     assert parse_dateline(line) == expected
