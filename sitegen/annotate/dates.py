@@ -55,7 +55,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [(name, re.compile(pattern, re.IGN
     ("deictic", r"\b(?:yesterday|today|tomorrow|tonight|last night|this morning|this afternoon|"
                 r"this evening)\b", 1),
     ("same_day", r"\bthe same day\b", 1),
-    ("year", r"(?<![\d$£€.,])\b(?:1[89]\d\d|20\d\d)\b(?![\d%]|\s*(?:km|kilomet|mile|troops|people|soldiers|"
+    ("year", r"(?<![\d$£€.,])(?<!\d-)\b(?:1[89]\d\d|20\d\d)\b(?![\d%]|\s*(?:km|kilomet|mile|troops|people|soldiers|"
              r"tonnes|tons|cases|dollars|euros|units)|['’]?s\b|-\d)", 0),
 ]]
 # "expected" only before a time ("rain was expected over the weekend"), not "had been expected since".

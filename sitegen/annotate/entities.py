@@ -35,7 +35,8 @@ TITLE_WORDS = {
     "defence", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "lord", "lady",
     "sheikh", "emir", "crown", "vice", "former", "acting", "state", "speaker", "premier", "commissioner",
     "negotiator", "adviser", "advisor", "official", "analyst", "correspondent", "reporter", "editor",
-    "minister's", "top", "army", "military", "then",
+    "minister's", "top", "army", "military", "then", "treasurer", "attorney", "solicitor", "advocate",
+    "coach", "manager",
 }
 # Portfolio words the model tags ORG inside a title ("Defense Secretary"): never an organization alone.
 PORTFOLIO_WORDS = {"defense", "defence", "state", "foreign", "interior", "justice", "treasury", "home",
@@ -45,7 +46,7 @@ PORTFOLIO_WORDS = {"defense", "defence", "state", "foreign", "interior", "justic
 EVENT_WORDS = re.compile(r"\b(Forum|Summit|Conference|Olympics|Games|Festival|Awards?|Cup|Championships?|"
                          r"Congress of|Week|Day)\b")
 # Agreements and programmes are neither bodies nor places ("the Black Sea Grain Initiative").
-AGREEMENT_WORDS = re.compile(r"\b(Initiative|Agreement|Accords?|Treaty|Deal|Pact|Protocol|Plan|Act)$")
+AGREEMENT_WORDS = re.compile(r"\b(Initiative|Agreement|Accords?|Treaty|Deal|Pact|Protocol|Plan|Act|Code)$")
 ORG_HEADS = {"ministry", "department", "service", "services", "agency", "office", "council", "committee",
              "government", "parliament", "court", "bank", "party", "army", "navy", "forces", "police",
              "commission", "administration", "guard", "survey", "institute"}
@@ -54,6 +55,8 @@ PLATFORM_CUES = {"write", "writes", "wrote", "writing", "post", "posts", "posted
                  "responded", "tweet", "tweeted", "share", "shared", "announce", "announced", "reply", "replied",
                  "message", "video", "statement", "channel", "account", "page", "profile"}
 SPEECH_ON_PLATFORM = {"said", "says", "say", "wrote", "warned", "added", "argued", "claimed", "commented"}
+PUBLICATION_NOUNS = {"report", "reports", "study", "survey", "index", "review", "strategy", "paper"}
+EVENT_NOUNS = {"summit", "conference", "talks", "games", "meeting", "forum", "congress", "ceremony"}
 RESULTS_VERBS = {"reported", "reports", "posted", "posts", "forecast", "forecasts", "forecasted", "expects",
                  "expected", "raised", "cut", "lowered", "beat", "missed"}
 # "the US administration", "the UK government": the country, as the gold standard has it.
@@ -228,8 +231,13 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         return None
     if _party_and_state(doc, start):
         return None  # a senator's party and state ("Sen. Rand Paul, R-Ky."), not a place of the story
-    if end - start == 1 and doc[start].is_sent_start and doc[start].pos_ == "NOUN":
-        return None  # a common noun capitalised by its place ("Forecasters warned", "Press secretary X")
+    if end - start == 1 and doc[start].is_sent_start and (doc[start].pos_ == "NOUN" or (
+            label == "LOC" and doc[start].dep_ == "compound" and doc[start].head.is_lower
+            and not gazetteer.is_place(text))):
+        return None  # a common noun capitalised by its place ("Forecasters warned", "Sea levels have risen")
+    if label == "ORG" and end - start >= 2 and end < len(doc) and doc[end].lower_ in PUBLICATION_NOUNS \
+            and doc[end - 1].lower_ not in BODY_LAST_WORDS:
+        return None  # a publication's title ("its annual State of the Climate report")
     if label in ("ORG", "GPE", "LOC") and (_titled_by_apposition(doc, start, end)
                                           or (end - start >= 2 and _titled_before(doc, start, end))):
         label = "PERSON"  # "Ukraine's defence minister, Rustem Umerov," whatever the model says
@@ -245,9 +253,10 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     company = label == "PERSON" and end - start >= 2 and doc[end - 1].lower_ in ORG_DESIGNATORS
     if company or (label in ("GPE", "LOC") and CAMEL_CASE.match(text)) or described:
         label = "ORG"
-    if label == "ORG" and (EVENT_WORDS.search(_head_word(text)) or text.lower() in PORTFOLIO_WORDS
-                           or text in KNOWN_NON_ORG_ACRONYMS):
-        return None  # "the Munich Security Conference", "Commerce", "AI"; not "Summit Insights Group"
+    if label == "ORG" and (EVENT_WORDS.search(_head_word(text)) or text in KNOWN_NON_ORG_ACRONYMS
+                           or (text.lower() in PORTFOLIO_WORDS and _in_a_title(doc, start, end))):
+        return None  # "the Munich Security Conference", "AI", "Commerce and Industry Minister"; not "Summit
+        # Insights Group", nor "Labor" the party
     if label == "ORG" and end < len(doc) and doc[end].text in ("Minister", "Secretary") \
             and not (ACRONYM.match(doc[start].text.replace(".", "")) or gazetteer.is_place(doc[start].text)):
         return None  # a portfolio in a title ("National Security Minister X"), not a body ("U.S. Treasury Secretary")
@@ -268,7 +277,8 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
 
 PERSON_TITLE_HEADS = {"minister", "secretary", "president", "spokesman", "spokeswoman", "spokesperson", "chief", "head",
                       "leader", "ambassador", "envoy", "governor", "mayor", "senator", "general", "commander",
-                      "chairman", "chairwoman", "director", "adviser", "advisor", "premier", "chancellor"}
+                      "chairman", "chairwoman", "director", "adviser", "advisor", "premier", "chancellor",
+                      "treasurer", "attorney", "advocate", "coach", "manager"}
 
 
 def _titled_by_apposition(doc: Doc, start: int, end: int) -> bool:
@@ -438,7 +448,8 @@ def _untagged(doc: Doc, mentions: list[Mention], in_title_case: Callable[[int], 
         elif slug := AGENCY_SLUG.match(token.text):  # a wire's slug after the dateline: "MOSCOW, March 6. /TASS/."
             found.append(Mention(token.i, token.i + 1, slug.group(1), "ORG", True))
         elif re.fullmatch(r"[A-Z][A-Z0-9]{1,4}", token.text) and token.text not in KNOWN_NON_ORG_ACRONYMS \
-                and not doc[max(0, token.i - 1)].text.isupper():
+                and not doc[max(0, token.i - 1)].text.isupper() \
+                and not (nxt is not None and nxt.lower_ in EVENT_NOUNS):  # "the COP30 summit" is an event
             label = "GPE" if token.text in COUNTRY_ACRONYMS else "ORG"
             found.append(Mention(token.i, token.i + 1, token.text, label, True))
     return found
@@ -758,6 +769,17 @@ def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counte
         if m.label == "ORG" and counted["PERSON"] > counted["ORG"]:
             return "person"  # a headline's "Court lets Harmon ...", where the body calls Harmon a person
     return LABEL_KIND[m.label]
+
+
+def _in_a_title(doc: Doc, start: int, end: int) -> bool:
+    """Whether the words from `start` to `end` are part of a title: before a title word, perhaps with more
+    portfolios between ("Commerce and Industry Minister"), or after "Secretary of"."""
+    index = end
+    while index < len(doc) and (doc[index].lower_ in ("and", ",", "&") or doc[index].lower_ in PORTFOLIO_WORDS):
+        index += 1
+    if index < len(doc) and doc[index].text[:1].isupper() and doc[index].lower_ in TITLE_WORDS | PERSON_TITLE_HEADS:
+        return True
+    return start >= 2 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in TITLE_WORDS | PERSON_TITLE_HEADS
 
 
 def _head_word(name: str) -> str:
