@@ -43,6 +43,7 @@ LEDE = "The city council approved the new budget on Tuesday after a long and hea
     ("Related coverage:", "related link"),
     ("Explore more on these topics", "related link"),
     ("(Reporting by Jo Park in Springfield; Editing by Al Reyes)", "contributor credit"),
+    ("Associated Press writer Jo Park contributed from Springfield, Illinois.", "contributor credit"),
     ("By Jo Park and Al Reyes", "byline"),
     ("By JO PARK", "byline"),
     ("Press play to listen to this article", "audio player"),
