@@ -74,8 +74,9 @@ def annotate_doc(article: Article, text: str, doc: Any, kb: KnowledgeBase) -> An
     body_start = next((b.start for b in blocks(article) if b.kind == "p"), 0)
     finding = apply_knowledge_base(find_entities(doc, body_start, title_case), kb)
     dates = find_dates(text, article.published)
-    resolver = SpeakerResolver(doc, finding.token_entity, finding.entities)
-    found_quotes = attribute(doc, find_quote_spans(text), resolver)
+    spans = find_quote_spans(text)
+    resolver = SpeakerResolver(doc, finding.token_entity, finding.entities, spans)
+    found_quotes = attribute(doc, spans, resolver)
     # A quote said again word for word is one entry: the first telling that has a speaker (a headline's
     # quote is usually the body's, where the body says who said it).
     by_words: dict[str, FoundQuote] = {}

@@ -222,8 +222,8 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     party = _party_start(doc, start, end) if label == "NORP" else None
     if party is not None:  # "the Social Democrats", "the Greens": a party, where "several Democrats" are its members
         start, label = party, "ORG"
-    if label == "PRODUCT":
-        return None
+    if label == "PRODUCT" or (label == "PERSON" and end - start == 1 and _demonym(doc[start])):
+        return None  # "Macron said Romanians had chosen ...": a people, not a person
     if label in ("GPE", "LOC") and end - start == 1 and doc[start].tag_ == "JJ":
         label = "NORP"  # "the southern Ukrainian region": a nationality, which names no place here
     text = POSSESSIVE.sub("", doc[start:end].text).strip()
@@ -769,6 +769,15 @@ def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counte
         if m.label == "ORG" and counted["PERSON"] > counted["ORG"]:
             return "person"  # a headline's "Court lets Harmon ...", where the body calls Harmon a person
     return LABEL_KIND[m.label]
+
+
+def _demonym(token: Token) -> bool:
+    """Whether a plural proper noun names the people of a place ("Romanians", "Israelis", "Germans")."""
+    word = token.text
+    if token.tag_ != "NNPS" or not word.endswith("s"):
+        return False
+    stems = {word[:-2], word[:-1] + "y", word[:-4] + "e", word[:-3] + "a", word[:-1]}
+    return any(gazetteer.is_place(stem) for stem in stems if len(stem) > 3)
 
 
 def _in_a_title(doc: Doc, start: int, end: int) -> bool:

@@ -11,8 +11,10 @@ to the person whose role they match; "a State Department spokesperson" to the de
 
 from __future__ import annotations
 
+import bisect
+
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -155,9 +157,13 @@ def _find_single_close(text: str, start: int, closer: str) -> int | None:
 class SpeakerResolver:
     """Turns a subject token into a speaker: an entity, a resolved pronoun or title, or None."""
 
-    def __init__(self, doc: Doc, token_entity: dict[int, tuple[str, EntityKind]], entities: list[Entity]):
+    def __init__(self, doc: Doc, token_entity: dict[int, tuple[str, EntityKind]], entities: list[Entity],
+                 quoted: Sequence[QuoteSpan] = ()):
         self.doc = doc
         self.token_entity = token_entity
+        # Characters inside quotation marks: the subject of a quoted sentence ("“There is no reason for
+        # Putin to drag out this war,” he said") is not someone the pronoun after it stands for.
+        self.quoted = sorted((span.start, span.end) for span in quoted)
         self.roles = {e.name: (e.role or "").lower() for e in entities if e.kind == "person"}
         # whole words, a hyphenated title in its parts ("vice-president" has "president"; "EU" is not in "European")
         self.role_words = {name: set(re.findall(r"\w+", role)) for name, role in self.roles.items()}
@@ -293,7 +299,7 @@ class SpeakerResolver:
             sentence = sentences[index]
             limit = token.i if index == current else sentence.end
             subjects = [t for t in sentence if t.i < limit and t.dep_ in ("nsubj", "nsubjpass")
-                        and t.lower_ not in PERSON_PRONOUNS]
+                        and t.lower_ not in PERSON_PRONOUNS and not self._inside_quotes(t)]
             for subject in reversed(subjects):
                 name = self._named_in(subject, "person")
                 if name:
@@ -303,8 +309,12 @@ class SpeakerResolver:
                     return
         for index in range(token.i - 1, -1, -1):
             entry = self.token_entity.get(index)
-            if entry and entry[1] == "person":
+            if entry and entry[1] == "person" and not self._inside_quotes(self.doc[index]):
                 yield entry[0]
+
+    def _inside_quotes(self, token: Token) -> bool:
+        position = bisect.bisect_right(self.quoted, (token.idx, len(self.doc.text)))
+        return position > 0 and token.idx < self.quoted[position - 1][1]
 
     def _pronoun_of(self, name: str) -> Pronoun | None:
         """What the text says (Mr, Ms, a spokeswoman), else what the given name usually goes with."""
