@@ -22,7 +22,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("view counter", re.compile(r"^visited \d+ times?|\d+ visits?\(s\) today|^\d+ views?$", _I)),
     ("share buttons", re.compile(r"^(share|share this( article| story)?|print|email|tweet|advertisement|"
                                  r"skip to (main )?content|read more|related( articles| stories)?)\s*:?$", _I)),
-    ("contributor credit", re.compile(r"\bcontributed (to )?(this )?report(ing)?\.?$|\bcontributed from [^.]{1,60}\.?$|^\(?(additional )?reporting by\b|"
+    ("contributor credit", re.compile(r"\bcontributed (to )?(this )?report(ing)?\.?$|\bcontributed from [^.]{1,60}\.?$|"
+                                      r"^\(?(additional )?reporting by\b|"
                                       r"^\(?(writing|editing) by\b", _I)),
     ("related link", re.compile(r"^(read|see) (also|more)\s*:\s*\S|^also read\s*:\s*\S", _I)),
     ("related link", RELATED_HEADER := re.compile(r"^((related|more) (topics|coverage|content|reading|news|links|"

@@ -12,7 +12,6 @@ to the person whose role they match; "a State Department spokesperson" to the de
 from __future__ import annotations
 
 import bisect
-
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
