@@ -110,6 +110,8 @@ POSSESSIVE = re.compile(r"(['’‘]s?|['’‘])$")
 ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 # A body's short form given beside its name: capitals, perhaps a small word's letter ("AfD", "CDU").
 SHORT_FORM = re.compile(r"^[A-Z][A-Za-z]{0,4}[A-Z]$")
+# Where a short form may follow: a bracket or ", known as".
+SHORT_FORM_MARK = re.compile(r"\((?=\s*[A-Z][A-Za-z]{0,4}[A-Z]\s*\))|,(?= known as [A-Z])")
 NAME_JOINS = {"of", "for", "and"}
 # The plural names of party families, which news uses for a party ("the Greens") and its members ("two
 # Greens"): the model calls both a nationality.
@@ -540,7 +542,9 @@ def _named_with_alias(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     Northland (AfN)", "the Social Democrats (SDP)", "the Grain Union, known as GU,"), is an organization
     whatever the model made of its words (a nationality, a place and nothing), and so is its short form."""
     named: list[Mention] = []
-    for token in doc:
+    # Found in the text first: a walk over every token took a tenth of the rules' time.
+    marks = (doc.char_span(m.start(), m.start() + 1) for m in SHORT_FORM_MARK.finditer(doc.text))
+    for token in (span[0] for span in marks if span is not None):
         alias = _alias_at(doc, token.i)
         if alias is None or not doc[token.i - 1].text[:1].isupper():
             continue

@@ -163,6 +163,7 @@ class SpeakerResolver:
         # Characters inside quotation marks: the subject of a quoted sentence ("“There is no reason for
         # Putin to drag out this war,” he said") is not someone the pronoun after it stands for.
         self.quoted = sorted((span.start, span.end) for span in quoted)
+        self.quote_starts = [start for start, _ in self.quoted]
         self.roles = {e.name: (e.role or "").lower() for e in entities if e.kind == "person"}
         # whole words, a hyphenated title in its parts ("vice-president" has "president"; "EU" is not in "European")
         self.role_words = {name: set(re.findall(r"\w+", role)) for name, role in self.roles.items()}
@@ -312,7 +313,7 @@ class SpeakerResolver:
                 yield entry[0]
 
     def _inside_quotes(self, token: Token) -> bool:
-        position = bisect.bisect_right(self.quoted, (token.idx, len(self.doc.text)))
+        position = bisect.bisect_right(self.quote_starts, token.idx)
         return position > 0 and token.idx < self.quoted[position - 1][1]
 
     def _pronoun_of(self, name: str) -> Pronoun | None:
@@ -371,8 +372,8 @@ def attribute(doc: Doc, spans: list[QuoteSpan], resolver: SpeakerResolver) -> li
             continue
         if _names_something(tokens):
             continue
-        cue = _first_found(_cue_after(doc, tokens), _cue_before(doc, tokens), _governing_cue(tokens),
-                           _colon_cue(doc, tokens), _reporting_clause(tokens))
+        cue = _cue_after(doc, tokens) or _cue_before(doc, tokens) or _governing_cue(tokens) \
+            or _colon_cue(doc, tokens) or _reporting_clause(tokens)
         subject = _subject_of(cue)
         if cue is None and (source := _according_to(tokens)) is not None:
             cue, subject = source.head.head, source
@@ -428,10 +429,6 @@ def _colon_cue(doc: Doc, tokens: Span) -> Token | None:
         return None
     subject = _first_child(root, ("nsubj",))
     return root if subject is not None and subject.pos_ in ("PROPN", "PRON") else None
-
-
-def _first_found(*candidates: Token | None) -> Token | None:
-    return next((c for c in candidates if c is not None), None)
 
 
 def _lemma(token: Token) -> str:
