@@ -243,6 +243,9 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
     if label in ("ORG", "GPE", "LOC") and (_titled_by_apposition(doc, start, end)
                                           or (end - start >= 2 and _titled_before(doc, start, end))):
         label = "PERSON"  # "Ukraine's defence minister, Rustem Umerov," whatever the model says
+    if label in ("ORG", "GPE", "NORP") and end - start == 1 and _heads_an_administration(doc, start, end) \
+            and not gazetteer.is_place(text) and not ACRONYM.match(text):
+        label = "PERSON"  # "the Trump administration", "the Biden presidency": a president's name
     if label in ("ORG", "GPE") and end - start == 1 and _before_who(doc, end) and not gazetteer.is_place(text):
         label = "PERSON"  # "Ostrova, who attended the meeting", which the model calls a body or a place
     if label in ("PERSON", "ORG") and _after_place_noun(doc, start):
@@ -327,8 +330,9 @@ def _described_as_company(doc: Doc, start: int, end: int) -> bool:
     if start >= 1 and doc[start - 1].is_lower and doc[start - 1].lower_ in COMPANY_NOUNS:
         return True
     if end + 1 < len(doc) and doc[end].text in ("'s", "’s") and doc[end + 1].lower_ in COMPANY_CONTEXT \
-            and not gazetteer.is_place(doc[start:end].text):
-        return True  # "Nvidia's market value", not "China's market"
+            and not gazetteer.is_place(doc[start:end].text) \
+            and not (end - start > 1 and is_given_name(doc[start].text)):
+        return True  # "Nvidia's market value", not "China's market" nor "Vladimir Putin's chief envoy"
     if _reports_results(doc, end) and not doc[start:end].text.isupper() and not gazetteer.is_place(doc[start:end].text):
         return True  # "Nvidia reported first-quarter revenue of ..."
     return any(c.dep_ == "appos" and c.lower_ in COMPANY_NOUNS and c.i >= end for c in doc[end - 1].children)
@@ -476,6 +480,13 @@ def _covered(mentions: list[Mention]) -> set[int]:
 def _party_and_state(doc: Doc, start: int) -> bool:
     """Whether a name is the state of a member's party and state ("Rep. Mike Turner, R-Ohio")."""
     return start >= 2 and doc[start - 1].text == "-" and doc[start - 2].text in ("R", "D", "I")
+
+
+def _heads_an_administration(doc: Doc, start: int, end: int) -> bool:
+    """Whether a name stands between "the" and "administration" or "presidency" ("the Trump
+    administration’s bid"): a president, whom the model often calls an organization."""
+    return start > 0 and doc[start - 1].lower_ == "the" and end < len(doc) \
+        and doc[end].lower_ in ("administration", "presidency") and doc[start].text[:1].isupper()
 
 
 def _before_who(doc: Doc, end: int) -> bool:
@@ -772,6 +783,10 @@ def _decide_kind(m: Mention, surname_of: dict[str, str], votes: dict[str, Counte
             return "organization"
         if m.label == "ORG" and counted["PERSON"] > counted["ORG"]:
             return "person"  # a headline's "Court lets Harmon ...", where the body calls Harmon a person
+    words = m.text.split()
+    if m.label == "ORG" and len(words) in (2, 3) and is_given_name(words[0]) \
+            and votes[words[-1]]["PERSON"] > votes[words[-1]]["ORG"]:
+        return "person"  # "Vladimir Putin’s chief envoy", an organization to the model, where "Putin" is a person
     return LABEL_KIND[m.label]
 
 
