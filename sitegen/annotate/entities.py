@@ -210,8 +210,10 @@ def _clean(doc: Doc, ent: Span, in_body: bool) -> Mention | None:
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in {"'s", "’s", "'", "’"}):
         end -= 1
-    if label == "ORG":  # "the conservative CDU/CSU bloc", "a House of Councillors budget committee": the
-        name_end = end    # name, not what the writer calls it (but "Ministry of foreign affairs" stays whole)
+    if label == "ORG":
+        # "the conservative CDU/CSU bloc", "a House of Councillors budget committee": the name, not what
+        # the writer calls it (but "Ministry of foreign affairs" stays whole)
+        name_end = end
         while name_end - start >= 2 and doc[name_end - 1].is_lower and doc[name_end - 1].pos_ == "NOUN":
             name_end -= 1
         if name_end < end and not doc[name_end - 1].is_lower:
