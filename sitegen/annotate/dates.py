@@ -260,17 +260,23 @@ def _ago(expression: str, published: dt.date) -> tuple[str, Granularity]:
     return (published - dt.timedelta(days=count)).isoformat(), "day"
 
 
+def _last_named(start: int, earlier: list[FoundDate], days_only: bool = False) -> FoundDate | None:
+    """The date named last before `start`, within a few paragraphs (of those naming a day, if `days_only`)."""
+    named = [d for d in earlier if d.end <= start and start - d.end < 600 and (d.granularity == "day" or not days_only)]
+    return max(named, key=lambda d: d.end) if named else None
+
+
 def _last_day_before(start: int, earlier: list[FoundDate]) -> dt.date | None:
-    days = [d for d in earlier if d.granularity == "day" and d.end <= start and start - d.end < 600]
-    return dt.date.fromisoformat(max(days, key=lambda d: d.end).value) if days else None
+    day = _last_named(start, earlier, days_only=True)
+    return dt.date.fromisoformat(day.value) if day else None
 
 
 def _later(expression: str, start: int, published: dt.date,
            earlier: list[FoundDate]) -> tuple[str, Granularity]:
     sign = -1 if ("earlier" in expression or "before" in expression) else 1
     if "month" in expression or "year" in expression:
-        named = [d for d in earlier if d.end <= start and start - d.end < 600]
-        last = max(named, key=lambda d: d.end) if named else None
+        last = _last_named(start, earlier)
+        # its first day: "2014" and "2014-03" padded to a full date
         anchor = dt.date.fromisoformat(f"{last.value}-01-01"[:10]) if last else published
         if "year" in expression:
             return str(anchor.year + sign * _count(expression)), "year"

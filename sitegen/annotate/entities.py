@@ -286,6 +286,8 @@ PERSON_TITLE_HEADS = {"minister", "secretary", "president", "spokesman", "spokes
                       "leader", "ambassador", "envoy", "governor", "mayor", "senator", "general", "commander",
                       "chairman", "chairwoman", "director", "adviser", "advisor", "premier", "chancellor",
                       "treasurer", "attorney", "advocate", "coach", "manager"}
+# Title words and titles' heads as one set, built once: it is tested for many tokens.
+ANY_TITLE_WORDS = TITLE_WORDS | PERSON_TITLE_HEADS
 
 
 def _titled_by_apposition(doc: Doc, start: int, end: int) -> bool:
@@ -807,9 +809,9 @@ def _in_a_title(doc: Doc, start: int, end: int) -> bool:
     index = end
     while index < len(doc) and (doc[index].lower_ in ("and", ",", "&") or doc[index].lower_ in PORTFOLIO_WORDS):
         index += 1
-    if index < len(doc) and doc[index].text[:1].isupper() and doc[index].lower_ in TITLE_WORDS | PERSON_TITLE_HEADS:
+    if index < len(doc) and doc[index].text[:1].isupper() and doc[index].lower_ in ANY_TITLE_WORDS:
         return True
-    return start >= 2 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in TITLE_WORDS | PERSON_TITLE_HEADS
+    return start >= 2 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in ANY_TITLE_WORDS
 
 
 def _head_word(name: str) -> str:
@@ -911,7 +913,7 @@ def _role(doc: Doc, group: list[Mention], name: str) -> str | None:
             start -= 1
         start = _title_of_body(doc, start) if start < m.start else start
         while start < m.start and start > 0 and doc[start - 1].text[:1].isupper() \
-                and doc[start - 1].lower_ in TITLE_WORDS | PERSON_TITLE_HEADS:
+                and doc[start - 1].lower_ in ANY_TITLE_WORDS:
             start -= 1  # "Deputy Assistant" before "Secretary of State"
         if start < m.start and not all(t.lower_ in HONORIFICS for t in doc[start:m.start]):
             return _tidy_role(doc[start:m.start].text)
@@ -924,7 +926,7 @@ def _role(doc: Doc, group: list[Mention], name: str) -> str | None:
 def _title_of_body(doc: Doc, start: int) -> int:
     """Where a title naming its body begins: "Head of the" before "Donetsk Oblast Military Administration"."""
     at = start - 1 if start > 0 and doc[start - 1].lower_ == "the" else start
-    if at >= 2 and doc[at - 1].lower_ == "of" and doc[at - 2].lower_ in TITLE_WORDS | PERSON_TITLE_HEADS:
+    if at >= 2 and doc[at - 1].lower_ == "of" and doc[at - 2].lower_ in ANY_TITLE_WORDS:
         return at - 2
     return start
 
@@ -938,7 +940,7 @@ def _is_role_token(token: Token, m: Mention) -> bool:
         return False
     if token.dep_ == "case" or token.text in {"’s", "'s"}:
         return True
-    if token.i == m.start - 1 and token.text[:1].isupper() and token.lower_ in TITLE_WORDS | PERSON_TITLE_HEADS:
+    if token.i == m.start - 1 and token.text[:1].isupper() and token.lower_ in ANY_TITLE_WORDS:
         return True  # "Chancellor Rachel Reeves", whatever the parser made of the title
     return token.i < m.start and (m.start <= token.head.i < m.end or token.head.i < m.start) and \
         token.dep_ in ROLE_DEPS

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # spaCy loads in a second; only annotation needs it
 
 OPENERS = {"“": "”", "„": "“", "«": "»", "\"": "\""}
 SINGLE_OPENERS = {"‘": "’", "'": "'"}
+OPENING_MARKS = {*OPENERS, "‘"}
+"""Marks that open another quote: the words after a quote are searched for its cue only up to one."""
 SPEECH_VERBS = {
     "say", "tell", "add", "warn", "claim", "state", "note", "insist", "announce", "describe", "call", "criticize",
     "criticise", "accuse", "argue", "reply", "respond", "write", "post", "tweet", "declare", "stress", "emphasize",
@@ -458,7 +460,7 @@ def _cue_after(doc: Doc, tokens: Span) -> Token | None:
     ended = tokens.text.rstrip().endswith(".") or next_mark in (".", "!", "?")
     seen = 0
     for token in doc[after:min(len(doc), after + 10)]:
-        if token.text in OPENERS or token.text in ("“", "‘") or token.text == "\n\n" or "\n" in token.text:
+        if token.text in OPENING_MARKS or token.text == "\n\n" or "\n" in token.text:
             return None
         if token.is_punct:
             if token.text in ".!?;" and seen:
@@ -515,7 +517,7 @@ def _reporting_clause(tokens: Span) -> Token | None:
     a comma, its subject comes first, and nothing else is quoted between the quote and it."""
     sentence = tokens[0].sent
     for token in tokens.doc[_after_closing_mark(tokens):sentence.end]:
-        if token.text in OPENERS or token.text in ("“", "‘"):
+        if token.text in OPENING_MARKS:
             return None
         if not _is_speech(token):
             continue
