@@ -233,6 +233,28 @@ def serve_edits(root: Path, article: Path,
     return seconds, named, corrected, new, handed, peak, workers
 
 
+def warm_server_edits(root: Path, article: Path, edits: int = 3) -> tuple[float, list[float], float]:
+    """`sitegen build` commands with a warm build server (`--keep-warm`): the seconds of the build that
+    starts the server (its session's first build, which reads everything), of the command after each of
+    `edits` edits of `article` (the server makes those builds), and of `sitegen stop` (the server saves
+    its session on the way out)."""
+    started, _, output = run(sitegen("build", "--keep-warm", "10"), root)
+    if "built by `sitegen serve`" not in output:
+        raise SystemExit(f"sitegen build --keep-warm built on its own: {output}")
+    seconds = []
+    try:
+        for n in range(edits):
+            time.sleep(2.5)  # a file is trusted by its status once it is 2 s old (sitegen.memo.file_hash)
+            article.write_text(article.read_text().replace("\n\n", f"\n\nNothing new was said (warm {n}).\n\n", 1))
+            edited, _, output = run(sitegen("build"), root)
+            if "built by `sitegen serve`" not in output or "(annotated 1 articles)" not in output:
+                raise SystemExit(f"sitegen build beside the warm server: {output}")
+            seconds.append(edited)
+    finally:
+        stopped, _, _ = run(sitegen("stop"), root)
+    return started, seconds, stopped
+
+
 def _kept_workers(pid: int) -> tuple[int, int]:
     """The peak memory (MB) of the workers a server spawned and keeps (the render workers are forked):
     its annotation worker's, which has spaCy loaded, and its search index worker's."""
@@ -402,6 +424,11 @@ def bench(label: str, root: Path, rows: list[tuple[str, str, str]], quick: bool,
                      f"(annotation: the language model) and {indexing:,} MB (search indexes)"))
         rows.append((label, "one article edited, sitegen build beside sitegen serve",
                      f"{handed:.1f} s from saving the file to the command's return (the server builds it)"))
+        started, edited, stopped = warm_server_edits(root, article)
+        rows.append((label, "one article edited, sitegen build --keep-warm",
+                     f"{', '.join(f'{s:.1f}' for s in edited)} s as commands (the warm build server left by "
+                     f"the build before makes them; the build that started it {started:.1f} s, `sitegen stop` "
+                     f"{stopped:.1f} s)"))
 
 
 def main() -> int:

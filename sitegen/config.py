@@ -33,8 +33,11 @@ SETTINGS = (
     Setting("story_window_days", int, "Days within which articles may be grouped into one story."),
     Setting("front_page_stories", int, "How many of the newest stories the front page shows (the rest "
                                        "are on the pages of their months)."),
+    Setting("keep_warm_minutes", int, "After `sitegen build`, keep a build server running for the site until "
+                                      "this many minutes pass without a build (0: none); see `sitegen build --help`."),
 )
-RANGES: dict[str, tuple[int, int]] = {"story_window_days": (0, 60), "front_page_stories": (1, 10_000)}
+RANGES: dict[str, tuple[int, int]] = {"story_window_days": (0, 60), "front_page_stories": (1, 10_000),
+                                      "keep_warm_minutes": (0, 24 * 60)}
 PATH_KEYS = {"content_dir", "output_dir", "templates_dir", "seeds_dir"}
 
 

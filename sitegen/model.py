@@ -252,6 +252,9 @@ class Site(_Record):
     """Articles further apart than this are never grouped into one story automatically."""
     front_page_stories: int = 30
     """How many of the newest stories the front page shows; every story is on its month's page."""
+    keep_warm_minutes: int = field(default=0, repr=False, compare=False)
+    """How long the build server `sitegen build` leaves running waits for the next build (0: none is left).
+    Not part of what a site is built from (its repr and equality): changing it rebuilds nothing."""
 
     @property
     def articles_dir(self) -> Path:

@@ -12,10 +12,11 @@ import json
 import os
 import secrets
 import signal
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -28,11 +29,13 @@ from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import SitegenError
 from sitegen.model import Site
 from sitegen.search import KeptIndexer
-from sitegen.sitelock import Holder, claim
+from sitegen.sitelock import Holder, claim, lock_holder, try_lock
 
 VERSION_PATH = "/__sitegen/version"
 BUILD_PATH = "/__sitegen/build"
 TOKEN_HEADER = "X-Sitegen-Token"
+SERVER_LOG = "server.log"
+"""What the warm build server of `sitegen build --keep-warm` prints, in the cache folder."""
 RELOAD_SCRIPT = (b"<script>(function(){var v=null;setInterval(function(){fetch('" + VERSION_PATH.encode() +
                  b"').then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}"
                  b"v=t}).catch(function(){})},1000)})();</script>")
@@ -274,9 +277,36 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool = True) -> None:
+class Idle:
+    """How long a server has gone without a build asked for by `sitegen build` (none counts while one runs)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._building = 0
+        self._since = time.monotonic()
+
+    @contextlib.contextmanager
+    def building(self) -> Iterator[None]:
+        with self._lock:
+            self._building += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._building -= 1
+                self._since = time.monotonic()
+
+    def seconds(self) -> float:
+        with self._lock:
+            return 0.0 if self._building else time.monotonic() - self._since
+
+
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool = True, on_demand: bool = False,
+          stop_after: float | None = None) -> None:
     """Build, then serve until interrupted, holding the site's lock all along: builds asked for by
-    `sitegen build` meanwhile are made here, with what the session keeps."""
+    `sitegen build` meanwhile are made here, with what the session keeps. `on_demand`: no build until a
+    `sitegen build` asks for one; `stop_after`: stop after this many minutes without one (the warm build
+    server that `sitegen build --keep-warm` starts is both)."""
     state = State()
     site = load_config(root)
     # Stopped by a service manager or `kill` as by Ctrl-C: what the session kept is saved on the way out.
@@ -290,7 +320,13 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool 
             contextlib.closing(KeptAnnotator()) as annotator, contextlib.closing(KeptIndexer()) as indexer:
         builds = Builds(root, annotator, indexer)
         token = secrets.token_urlsafe(32)
-        desk = Desk(token, lambda force: logged_build(root, state, log, builds, force, "`sitegen build`"))
+        idle = Idle()
+
+        def build_asked(force: bool) -> Outcome:
+            with idle.building():
+                return logged_build(root, state, log, builds, force, "`sitegen build`")
+
+        desk = Desk(token, build_asked)
         # The port is taken before the first build, so that a busy one is said at once, not a build later.
         try:
             server = make_server(site, state, host, port, desk)
@@ -300,15 +336,28 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watching: bool 
         address, bound_port = str(server.server_address[0]), int(server.server_address[1])
         # Where `sitegen build` finds this server; a request made before the first build is done waits for it.
         lock.announce(Holder(os.getpid(), "serve", LOOPBACK.get(address, address), bound_port, token))
+        if stop_after is not None:
+            threading.Thread(target=_stop_when_idle, args=(server, idle, stop_after, log), daemon=True).start()
         try:
-            _serve(server, site, builds, state, log, watching)
+            _serve(server, site, builds, state, log, watching, on_demand)
         finally:
             server.server_close()
             builds.close()  # after a build asked for meanwhile has finished
 
 
+def _stop_when_idle(server: http.server.HTTPServer, idle: Idle, minutes: float, log: Callable[[str], None]) -> None:
+    """Stop `server` once no build was asked of it for `minutes` (it then saves its session and ends)."""
+    while True:
+        left = minutes * 60 - idle.seconds()
+        if left <= 0:
+            log(f"stopping: no build asked for in {minutes:g} min")
+            server.shutdown()
+            return
+        time.sleep(min(max(left, 0.05), 5.0))
+
+
 def _serve(server: http.server.HTTPServer, site: Site, builds: Builds, state: State, log: Callable[[str], None],
-           watching: bool) -> None:
+           watching: bool, on_demand: bool = False) -> None:
     # The kept workers start beside the first build, so that the first edit does not wait for them (the
     # language model loads), and from this thread, which lives as long as the server: a worker is stopped
     # when the thread that started it ends (Linux's parent-death signal, see sitegen.workers.init_worker).
@@ -317,7 +366,7 @@ def _serve(server: http.server.HTTPServer, site: Site, builds: Builds, state: St
         log("loading the language model in a worker of its own, for quick rebuilds")
     if builds.indexer is not None:
         builds.indexer.warm_up()
-    if not rebuild(builds.root, state, log, builds):
+    if not on_demand and not rebuild(builds.root, state, log, builds):
         raise SitegenError("the first build failed; fix the errors above and run `sitegen serve` again")
     stop = threading.Event()
     watcher: threading.Thread | None = None
@@ -325,7 +374,7 @@ def _serve(server: http.server.HTTPServer, site: Site, builds: Builds, state: St
         watcher = threading.Thread(target=watch, args=(builds.root, site, state, stop, log, builds), daemon=True)
         watcher.start()
     address, bound_port = server.server_address[:2]
-    print(f"serving {site.out} at http://{address!s}:{bound_port}/ (Ctrl-C to stop)", flush=True)
+    print(f"serving {site.out} at http://{address!s}:{bound_port}/ (Ctrl-C or `sitegen stop` to stop)", flush=True)
     try:
         server.serve_forever()
     finally:
@@ -343,4 +392,66 @@ def _already_served(holder: Holder) -> None:
     if holder.command == "serve":
         where = f" at http://{holder.host}:{holder.port}/" if holder.port else ""
         raise SitegenError(f"{holder.describe()} is already serving this site{where}; "
-                           "stop it first to serve it from here")
+                           "stop it first (`sitegen stop`) to serve it from here")
+
+
+def start_warm_server(site: Site, minutes: float, say: Callable[[str], None]) -> None:
+    """Start a warm build server for `site` (`sitegen build --keep-warm`), unless a server holds its lock
+    already: a `sitegen serve` of its own, detached from this terminal, that makes no build until one is
+    asked for and stops after `minutes` without one. Returns once it holds the site's lock with its
+    address said, so that the build about to be asked for is its first; if it ends before that (its log
+    is in the cache folder), the caller builds as it would have without it."""
+    holder = lock_holder(site.cache_dir)
+    if holder is not None and holder.command == "serve" and _running(holder.pid):
+        return
+    site.cache_dir.mkdir(parents=True, exist_ok=True)
+    log_path = site.cache_dir / SERVER_LOG
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sitegen", "--root", str(site.root.resolve()), "serve", "--port", "0",
+             "--no-watch", "--on-demand", "--stop-after", f"{minutes:g}"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+    waiting = False
+    while process.poll() is None:
+        holder = lock_holder(site.cache_dir)
+        if holder is not None and holder.pid == process.pid and holder.port:
+            return
+        if holder is not None and holder.pid != process.pid and not waiting and _running(holder.pid):
+            waiting = True
+            say(f"waiting for {holder.describe()} to finish building this site")
+        time.sleep(0.05)
+    say(f"the build server did not start (see {log_path}); building here")
+
+
+def stop_server(site: Site, say: Callable[[str], None]) -> bool:
+    """Stop the `sitegen serve` holding the site's lock (as Ctrl-C would: it saves its session first) and
+    wait until it has; False when none runs."""
+    lock = try_lock(site.cache_dir)
+    if lock is not None:  # nobody holds it
+        lock.release()
+        return False
+    holder = lock_holder(site.cache_dir)
+    if holder is None or holder.command != "serve":
+        return False
+    say(f"stopping {holder.describe()}")
+    try:
+        os.kill(holder.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    except PermissionError:
+        raise SitegenError(f"{holder.describe()} is another user's; it cannot be stopped from here") from None
+    # Stopped once it lets go of the lock, having saved its session (its process may outlive that a moment).
+    while (lock := try_lock(site.cache_dir)) is None:
+        time.sleep(0.1)
+    lock.release()
+    return True
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process with that number
+        return True
+    return True

@@ -260,3 +260,75 @@ def test_a_busy_port_is_said_before_building(tmp_path: Path) -> None:
     assert served.returncode == 1
     assert f"error: cannot serve at 127.0.0.1:{port}" in served.stderr and "Traceback" not in served.stderr
     assert not (root / "site").exists()
+
+
+def test_build_keep_warm_leaves_a_server_that_makes_the_next_builds(tmp_path: Path, nlp) -> None:
+    """`keep_warm_minutes` (or `sitegen build --keep-warm`): the build is made by a server started for it,
+    which stays and makes the next `sitegen build` with what its session keeps; the site it leaves is the
+    one a build from nothing makes; `sitegen stop` stops it (its session saved), after which builds are
+    the command's own again."""
+    from sitegen.sitelock import lock_holder, try_lock
+
+    from .conftest import tree
+    from .test_incremental import full_build
+
+    root = tmp_path / "root"
+    root.mkdir()
+    make_site(root, with_seeds=False)
+    with (root / "sitegen.yaml").open("a") as config:
+        config.write("keep_warm_minutes: 10\n")
+    article = root / "content" / "articles" / "one.md"
+    article.write_text("---\ntitle: First title\npublished: 2024-03-07\n---\n\nMayor Anna Lindqvist spoke.\n")
+    first = subprocess.run(sitegen(root, "build"), capture_output=True, text=True, env=ENV, timeout=180)
+    try:
+        assert first.returncode == 0, first.stderr
+        holder = lock_holder(root / ".sitegen-cache")
+        assert holder is not None and holder.command == "serve" and holder.port
+        assert f"built by `sitegen serve` (process {holder.pid})" in first.stdout
+        assert "it keeps the site warm for the next build: it stops after 10 min without one" in first.stdout
+        assert re.search(r"^built \d+ pages into .* \(annotated 1 articles\)$", first.stdout, re.MULTILINE)
+
+        article.write_text(article.read_text().replace("Mayor Anna Lindqvist spoke.",
+                                                       'Mayor Anna Lindqvist said: "The bridge opens in May."'))
+        edited = subprocess.run(sitegen(root, "build", "--keep-warm", "10"), capture_output=True, text=True,
+                                env=ENV, timeout=120)
+        assert edited.returncode == 0, edited.stderr
+        assert f"built by `sitegen serve` (process {holder.pid})" in edited.stdout  # the same server
+        assert "(annotated 1 articles)" in edited.stdout
+        assert "The bridge opens in May." in (root / "site" / "articles" / "one.html").read_text()
+        assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+    finally:
+        stopped = subprocess.run(sitegen(root, "stop"), capture_output=True, text=True, env=ENV, timeout=120)
+    assert stopped.returncode == 0 and stopped.stdout == "stopped\n", stopped
+    assert stopped.stderr == f"stopping `sitegen serve` (process {holder.pid})\n"
+    lock = try_lock(root / ".sitegen-cache")
+    assert lock is not None  # nobody holds the site's lock any more
+    lock.release()
+    assert (root / ".sitegen-cache" / "pages.pickle").exists()  # the server saved its session on the way out
+    log = (root / ".sitegen-cache" / "server.log").read_text()
+    assert log.count("(asked by `sitegen build`)") == 2 and "Traceback" not in log, log
+    (root / "sitegen.yaml").write_text((root / "sitegen.yaml").read_text().replace("keep_warm_minutes: 10", ""))
+    again = subprocess.run(sitegen(root, "build"), capture_output=True, text=True, env=ENV, timeout=120)
+    assert "built by" not in again.stdout and lock_holder(root / ".sitegen-cache") is None, again
+    nothing = subprocess.run(sitegen(root, "stop"), capture_output=True, text=True, env=ENV, timeout=60)
+    assert nothing.returncode == 0 and nothing.stdout == "no server runs for this site\n"
+
+
+def test_a_server_on_demand_builds_nothing_until_asked_and_stops_when_idle(tmp_path: Path, nlp) -> None:
+    root = make_site(tmp_path, with_seeds=False)
+    server = Server(root, "--no-watch", "--on-demand", "--stop-after", "0.02")
+    try:
+        server.wait_for("serving ")
+        assert server.process.wait(timeout=60) == 0  # by itself, 1.2 s after it started
+    finally:
+        server.stop()
+    assert "stopping: no build asked for in 0.02 min\n" in server.lines, server.lines
+    assert not (root / "site").exists()
+
+
+@pytest.mark.parametrize("minutes", ["-1", "1441", "soon"])
+def test_keep_warm_takes_minutes_from_0_to_a_day(minutes: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert parser().parse_args(["build", "--keep-warm", "2.5"]).keep_warm == 2.5
+    with pytest.raises(SystemExit):
+        parser().parse_args(["build", "--keep-warm", minutes])
+    assert "is not a number of minutes from 0 to 1440" in capsys.readouterr().err
