@@ -77,27 +77,6 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class BuildSummary:
-    """What `sitegen build` prints of a build, whichever process made it: its own, or the `sitegen serve`
-    it handed the build to (which sends it as JSON)."""
-
-    up_to_date: bool = False
-    pages: int = 0
-    annotated: int = 0
-    """How many articles were annotated."""
-    errors: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    timings: tuple[tuple[str, float], ...] = ()
-    """Seconds per stage, in the order of the stages."""
-
-    @classmethod
-    def of(cls, report: BuildReport) -> BuildSummary:
-        annotated = len(report.annotated.written) if report.annotated else 0
-        return cls(report.up_to_date, report.pages, annotated, tuple(map(str, report.errors)),
-                   tuple(report.warnings), tuple(report.timings.items()))
-
-
 @dataclass
 class Session:
     """What a process that builds again and again (`sitegen serve`) keeps from one build to the next:

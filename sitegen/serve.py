@@ -6,36 +6,30 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import http.client
 import http.server
 import json
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from sitegen.annotate.run import KeptAnnotator
-from sitegen.build import BuildSummary, Session, build
+from sitegen.build import Session, build
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import SitegenError
+from sitegen.handoff import BUILD_PATH, TOKEN_HEADER, BuildSummary, Outcome
 from sitegen.model import Site
 from sitegen.search import KeptIndexer
-from sitegen.sitelock import Holder, claim, lock_holder, try_lock
+from sitegen.sitelock import Holder, claim
 
 VERSION_PATH = "/__sitegen/version"
-BUILD_PATH = "/__sitegen/build"
-TOKEN_HEADER = "X-Sitegen-Token"
-SERVER_LOG = "server.log"
-"""What the warm build server of `sitegen build --keep-warm` prints, in the cache folder."""
 RELOAD_SCRIPT = (b"<script>(function(){var v=null;setInterval(function(){fetch('" + VERSION_PATH.encode() +
                  b"').then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}"
                  b"v=t}).catch(function(){})},1000)})();</script>")
@@ -133,51 +127,6 @@ def make_server(site: Site, state: State, host: str = "127.0.0.1", port: int = 8
     """An HTTP server for the built site (port 0 picks a free one), taking builds at `desk` if given."""
     handler = partial(Handler, directory=str(site.out), state=state, desk=desk)
     return http.server.ThreadingHTTPServer((host, port), handler)
-
-
-class Outcome(NamedTuple):
-    """What a rebuild reports: an error that stopped it, or what the build said."""
-
-    error: str | None = None
-    summary: BuildSummary = BuildSummary()
-
-    def to_json(self) -> bytes:
-        return json.dumps({"error": self.error, **asdict(self.summary)}, sort_keys=True).encode()
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Outcome:
-        """The outcome a server sent; ValueError for anything else."""
-        try:
-            sent = json.loads(data)
-            error = sent["error"]
-            summary = BuildSummary(
-                up_to_date=bool(sent["up_to_date"]), pages=int(sent["pages"]), annotated=int(sent["annotated"]),
-                errors=tuple(map(str, sent["errors"])), warnings=tuple(map(str, sent["warnings"])),
-                timings=tuple((str(stage), float(seconds)) for stage, seconds in sent["timings"]))
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"not a build's outcome: {exc}") from None
-        return cls(error=None if error is None else str(error), summary=summary)
-
-
-def ask_server(holder: Holder, force: bool = False) -> Outcome | None:
-    """Have the `sitegen serve` holding the site's lock build it; None where it does not answer (it is
-    stopping, or has not opened its port yet)."""
-    if not holder.port:
-        return None
-    # Connecting may time out; the build, once asked for, takes as long as it takes.
-    connection = http.client.HTTPConnection(holder.host, holder.port, timeout=5)
-    try:
-        connection.connect()
-        if connection.sock is not None:
-            connection.sock.settimeout(None)
-        connection.request("POST", BUILD_PATH, body=json.dumps({"force": force}).encode(),
-                           headers={TOKEN_HEADER: holder.token, "Content-Type": "application/json"})
-        response = connection.getresponse()
-        return Outcome.from_json(response.read()) if response.status == 200 else None
-    except (OSError, http.client.HTTPException, ValueError):
-        return None
-    finally:
-        connection.close()
 
 
 class Builds:
@@ -393,65 +342,3 @@ def _already_served(holder: Holder) -> None:
         where = f" at http://{holder.host}:{holder.port}/" if holder.port else ""
         raise SitegenError(f"{holder.describe()} is already serving this site{where}; "
                            "stop it first (`sitegen stop`) to serve it from here")
-
-
-def start_warm_server(site: Site, minutes: float, say: Callable[[str], None]) -> None:
-    """Start a warm build server for `site` (`sitegen build --keep-warm`), unless a server holds its lock
-    already: a `sitegen serve` of its own, detached from this terminal, that makes no build until one is
-    asked for and stops after `minutes` without one. Returns once it holds the site's lock with its
-    address said, so that the build about to be asked for is its first; if it ends before that (its log
-    is in the cache folder), the caller builds as it would have without it."""
-    holder = lock_holder(site.cache_dir)
-    if holder is not None and holder.command == "serve" and _running(holder.pid):
-        return
-    site.cache_dir.mkdir(parents=True, exist_ok=True)
-    log_path = site.cache_dir / SERVER_LOG
-    with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sitegen", "--root", str(site.root.resolve()), "serve", "--port", "0",
-             "--no-watch", "--on-demand", "--stop-after", f"{minutes:g}"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
-    waiting = False
-    while process.poll() is None:
-        holder = lock_holder(site.cache_dir)
-        if holder is not None and holder.pid == process.pid and holder.port:
-            return
-        if holder is not None and holder.pid != process.pid and not waiting and _running(holder.pid):
-            waiting = True
-            say(f"waiting for {holder.describe()} to finish building this site")
-        time.sleep(0.05)
-    say(f"the build server did not start (see {log_path}); building here")
-
-
-def stop_server(site: Site, say: Callable[[str], None]) -> bool:
-    """Stop the `sitegen serve` holding the site's lock (as Ctrl-C would: it saves its session first) and
-    wait until it has; False when none runs."""
-    lock = try_lock(site.cache_dir)
-    if lock is not None:  # nobody holds it
-        lock.release()
-        return False
-    holder = lock_holder(site.cache_dir)
-    if holder is None or holder.command != "serve":
-        return False
-    say(f"stopping {holder.describe()}")
-    try:
-        os.kill(holder.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        raise SitegenError(f"{holder.describe()} is another user's; it cannot be stopped from here") from None
-    # Stopped once it lets go of the lock, having saved its session (its process may outlive that a moment).
-    while (lock := try_lock(site.cache_dir)) is None:
-        time.sleep(0.1)
-    lock.release()
-    return True
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process with that number
-        return True
-    return True

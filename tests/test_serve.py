@@ -223,7 +223,7 @@ def test_sitegen_build_beside_the_server_is_built_by_it(tmp_path: Path, nlp) -> 
 def test_the_server_builds_only_for_whoever_read_its_token(tmp_path: Path, nlp) -> None:
     """The build requests of a web page (any site open in the browser can post to localhost) are refused:
     only a process that could read the lock file knows the token."""
-    from sitegen.serve import BUILD_PATH, TOKEN_HEADER
+    from sitegen.handoff import BUILD_PATH, TOKEN_HEADER
     from sitegen.sitelock import lock_holder
 
     root = make_site(tmp_path, with_seeds=False)
