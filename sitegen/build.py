@@ -237,6 +237,12 @@ def _up_to_date(site: Site, fingerprint: str) -> bool:
         return False
 
 
+def up_to_date(site: Site) -> bool:
+    """Whether the site on disk was built from the inputs as they are now (what `build` checks first)."""
+    lunr_js = find_lunr(site)
+    return _up_to_date(site, input_fingerprint(site, lunr_js))
+
+
 def build(site: Site, *, force: bool = False, session: Session | None = None,
           annotator: KeptAnnotator | None = None, indexer: KeptIndexer | None = None) -> BuildReport:
     """Build `site/` from `content/`; bad articles are reported and left out, the rest still build.

@@ -52,7 +52,6 @@ class BuildSummary:
                    tuple(report.warnings), tuple(report.timings.items()))
 
 
-
 class Outcome(NamedTuple):
     """What a rebuild reports: an error that stopped it, or what the build said."""
 
@@ -98,21 +97,25 @@ def ask_server(holder: Holder, force: bool = False) -> Outcome | None:
         connection.close()
 
 
-def start_warm_server(site: Site, minutes: float, say: Callable[[str], None]) -> None:
-    """Start a warm build server for `site` (`sitegen build --keep-warm`), unless a server holds its lock
-    already: a `sitegen serve` of its own, detached from this terminal, that makes no build until one is
-    asked for and stops after `minutes` without one. Returns once it holds the site's lock with its
-    address said, so that the build about to be asked for is its first; if it ends before that (its log
-    is in the cache folder), the caller builds as it would have without it."""
+def server_running(site: Site) -> bool:
+    """Whether a `sitegen serve` holds the site's lock (as far as its lock file tells)."""
     holder = lock_holder(site.cache_dir)
-    if holder is not None and holder.command == "serve" and _running(holder.pid):
-        return
+    return holder is not None and holder.command == "serve" and _running(holder.pid)
+
+
+def start_warm_server(site: Site, minutes: float, say: Callable[[str], None], on_demand: bool = True) -> None:
+    """Start a warm build server for `site` (`sitegen build --keep-warm`): a `sitegen serve` of its own,
+    detached from this terminal, that stops after `minutes` without a build asked for. `on_demand`, it
+    makes no build until one is asked for; otherwise it makes its session's first build at once, in the
+    background. Returns once it holds the site's lock with its address said, so that a build asked for
+    next is made by it; if it ends before that (its log is in the cache folder), the caller builds as
+    it would have without it."""
     site.cache_dir.mkdir(parents=True, exist_ok=True)
     log_path = site.cache_dir / SERVER_LOG
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "sitegen", "--root", str(site.root.resolve()), "serve", "--port", "0",
-             "--no-watch", "--on-demand", "--stop-after", f"{minutes:g}"],
+             "--no-watch", "--stop-after", f"{minutes:g}", *(["--on-demand"] if on_demand else [])],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
     waiting = False
     while process.poll() is None:

@@ -313,6 +313,24 @@ def test_build_keep_warm_leaves_a_server_that_makes_the_next_builds(tmp_path: Pa
     nothing = subprocess.run(sitegen(root, "stop"), capture_output=True, text=True, env=ENV, timeout=60)
     assert nothing.returncode == 0 and nothing.stdout == "no server runs for this site\n"
 
+    # Nothing to build: said at once, the server started to warm up in the background for the next build.
+    warming = subprocess.run(sitegen(root, "build", "--keep-warm", "10"), capture_output=True, text=True, env=ENV,
+                             timeout=120)
+    try:
+        assert warming.returncode == 0, warming.stderr
+        assert "is up to date" in warming.stdout and "a build server warms up for the next build" in warming.stdout
+        warm = lock_holder(root / ".sitegen-cache")
+        assert warm is not None and warm.command == "serve" and warm.port and warm.pid != holder.pid
+        article.write_text(article.read_text().replace("in May", "in June"))
+        after = subprocess.run(sitegen(root, "build"), capture_output=True, text=True, env=ENV, timeout=120)
+        assert f"built by `sitegen serve` (process {warm.pid})" in after.stdout, after
+        assert "(annotated 1 articles)" in after.stdout
+        assert tree(root / "site") == full_build(root, tmp_path / "scratch")
+    finally:
+        subprocess.run(sitegen(root, "stop"), capture_output=True, env=ENV, timeout=120)
+    log = (root / ".sitegen-cache" / "server.log").read_text()
+    assert log.count("rebuilt ") == 2 and "Traceback" not in log, log  # its own first build, then the one asked for
+
 
 def test_a_server_on_demand_builds_nothing_until_asked_and_stops_when_idle(tmp_path: Path, nlp) -> None:
     root = make_site(tmp_path, with_seeds=False)
