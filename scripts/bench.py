@@ -239,15 +239,16 @@ def warm_server_edits(root: Path, article: Path, edits: int = 3) -> tuple[float,
     session's first build, which reads everything, made in the background), of the command after each
     of `edits` edits of `article` (the server makes those builds), and of `sitegen stop` (the server saves
     its session on the way out)."""
+    from sitegen.handoff import SERVER_LOG
+
     started = time.perf_counter()
     returned, _, output = run(sitegen("build", "--keep-warm", "10"), root)
     try:
         if "a build server warms up" not in output:
             raise SystemExit(f"sitegen build --keep-warm on a site with nothing to build: {output}")
-        log = root / ".sitegen-cache" / "server.log"
-        while "rebuilt " not in log.read_text():
-            if "error" in log.read_text() or time.perf_counter() - started > 600:
-                raise SystemExit(f"the warm build server: {log.read_text()}")
+        while "rebuilt " not in (log := (root / ".sitegen-cache" / SERVER_LOG).read_text()):
+            if "error" in log or time.perf_counter() - started > 600:
+                raise SystemExit(f"the warm build server: {log}")
             time.sleep(0.1)
         warm = time.perf_counter() - started
         seconds = []

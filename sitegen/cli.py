@@ -256,8 +256,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         if not args.force and up_to_date(site):
             start_warm_server(site, keep_warm, _say, on_demand=False)
             status = _show_build(BuildSummary(up_to_date=True), site, args)
-            print(f"a build server warms up for the next build: it stops after {keep_warm:g} min without one, or "
-                  "at `sitegen stop`")
+            print(f"a build server warms up for the next build: {_stops(keep_warm)}")
             return status
         start_warm_server(site, keep_warm, _say)
 
@@ -283,13 +282,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"built by {server.describe()}, which serves this site")
         status = _show_build(outcome.summary, site, args)
         if keep_warm:
-            print(f"it keeps the site warm for the next build: it stops after {keep_warm:g} min without one, or "
-                  "at `sitegen stop`")
+            print(f"it keeps the site warm for the next build: {_stops(keep_warm)}")
         return status
     from sitegen.build import build
 
     with claimed:
         return _show_build(BuildSummary.of(build(site, force=args.force)), site, args)
+
+
+def _stops(keep_warm: float) -> str:
+    """When a server kept warm stops, as `sitegen build` tells it."""
+    return f"it stops after {keep_warm:g} min without one, or at `sitegen stop`"
 
 
 def _say(message: str) -> None:

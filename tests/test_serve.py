@@ -267,6 +267,7 @@ def test_build_keep_warm_leaves_a_server_that_makes_the_next_builds(tmp_path: Pa
     which stays and makes the next `sitegen build` with what its session keeps; the site it leaves is the
     one a build from nothing makes; `sitegen stop` stops it (its session saved), after which builds are
     the command's own again."""
+    from sitegen.handoff import SERVER_LOG
     from sitegen.sitelock import lock_holder, try_lock
 
     from .conftest import tree
@@ -305,7 +306,7 @@ def test_build_keep_warm_leaves_a_server_that_makes_the_next_builds(tmp_path: Pa
     assert lock is not None  # nobody holds the site's lock any more
     lock.release()
     assert (root / ".sitegen-cache" / "pages.pickle").exists()  # the server saved its session on the way out
-    log = (root / ".sitegen-cache" / "server.log").read_text()
+    log = (root / ".sitegen-cache" / SERVER_LOG).read_text()
     assert log.count("(asked by `sitegen build`)") == 2 and "Traceback" not in log, log
     (root / "sitegen.yaml").write_text((root / "sitegen.yaml").read_text().replace("keep_warm_minutes: 10", ""))
     again = subprocess.run(sitegen(root, "build"), capture_output=True, text=True, env=ENV, timeout=120)
@@ -328,7 +329,7 @@ def test_build_keep_warm_leaves_a_server_that_makes_the_next_builds(tmp_path: Pa
         assert tree(root / "site") == full_build(root, tmp_path / "scratch")
     finally:
         subprocess.run(sitegen(root, "stop"), capture_output=True, env=ENV, timeout=120)
-    log = (root / ".sitegen-cache" / "server.log").read_text()
+    log = (root / ".sitegen-cache" / SERVER_LOG).read_text()
     assert log.count("rebuilt ") == 2 and "Traceback" not in log, log  # its own first build, then the one asked for
 
 
